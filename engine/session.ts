@@ -1,6 +1,6 @@
 // InferenceSession: load, optimize, plan and compile a model once; run it with one native call per run.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { typeCode, typeName, viewAs } from './dtype.js';
 import { ModelLoadError, RuntimeError, UnsupportedError } from './errors.js';
@@ -57,6 +57,13 @@ export class InferenceSession {
 
   static async create(model: string | Uint8Array | ArrayBuffer, options: SessionOptions = {}): Promise<InferenceSession> {
     const resolved = resolveOptions(options);
+    const { provider } = chooseProvider(resolved.providers);
+    const compileKey = JSON.stringify({ provider, level: resolved.level, dims: resolved.freeDimensionOverrides });
+    if (typeof model === 'string') {
+      // A file already compiled in this process (by any thread) is reused without reading it again.
+      const hit = await InferenceSession.lookupFile(model, compileKey);
+      if (hit) return new InferenceSession(hit.handle, JSON.parse(hit.metadata) as ModelMetadata, resolved);
+    }
     let bytes: Uint8Array;
     let baseDir: string | undefined;
     let source: string | undefined;
@@ -76,16 +83,35 @@ export class InferenceSession {
     } else {
       throw new TypeError('InferenceSession.create takes a file path, a Uint8Array or an ArrayBuffer');
     }
-    return InferenceSession.fromBytes(bytes, resolved, { baseDir, source });
+    const key =
+      typeof model === 'string'
+        ? await InferenceSession.fileKey(model, compileKey)
+        : createHash('sha256').update(bytes).update(compileKey).digest('hex');
+    return InferenceSession.fromBytes(bytes, key, provider, resolved, { baseDir, source });
   }
 
-  private static fromBytes(bytes: Uint8Array, options: ResolvedOptions, where: { baseDir?: string; source?: string }) {
-    const { provider } = chooseProvider(options.providers);
-    // The registry key covers everything that changes the compiled model, so equal keys may share weights.
-    const key = createHash('sha256')
-      .update(bytes)
-      .update(JSON.stringify({ provider, level: options.level, dims: options.freeDimensionOverrides, dir: where.baseDir }))
-      .digest('hex');
+  // The registry key covers everything that changes the compiled model, so equal keys may share weights.
+  private static async fileKey(path: string, compileKey: string): Promise<string> {
+    const real = await realpath(path);
+    const st = await stat(real);
+    return createHash('sha256').update(`file:${real}:${st.size}:${st.mtimeMs}:${st.ino}`).update(compileKey).digest('hex');
+  }
+
+  private static async lookupFile(path: string, compileKey: string) {
+    try {
+      return native().lookup(await InferenceSession.fileKey(path, compileKey));
+    } catch {
+      return null; // unreadable path: the normal load reports it
+    }
+  }
+
+  private static fromBytes(
+    bytes: Uint8Array,
+    key: string,
+    provider: string,
+    options: ResolvedOptions,
+    where: { baseDir?: string; source?: string },
+  ) {
     const addon = native();
     const hit = addon.lookup(key);
     if (hit) return new InferenceSession(hit.handle, JSON.parse(hit.metadata) as ModelMetadata, options);
