@@ -7,3 +7,13 @@ export { OnnxfleetError, ModelLoadError, UnsupportedError, RuntimeError, NativeL
 export { providerStatus } from './providers.js';
 export { decodeModel } from './onnx/decode.js';
 export type { Model, Graph, Node, TensorData as ConstantTensor } from './ir/types.js';
+export {
+  ModelBuilder,
+  GraphBuilder,
+  attr,
+  buildDemoClassifier,
+  DEMO_CLASSIFIER,
+  mulberry32,
+  type AttributeValue,
+} from './builder/index.js';
+export { readNpy, writeNpy, decodeNpy, encodeNpy, NpyFormatError } from './npy.js';

@@ -21,6 +21,8 @@ export interface SessionOptions {
   executionMode?: 'sequential' | 'parallel';
   enableCpuMemArena?: boolean;
   enableMemPattern?: boolean;
+  /** Optimizer passes to skip, by name (see engine/optimizer/optimize.ts). */
+  disabledOptimizers?: string[];
 }
 
 export interface RunOptions {
@@ -37,6 +39,7 @@ export interface ResolvedOptions {
   logSeverityLevel: number;
   enableProfiling: boolean;
   freeDimensionOverrides: Record<string, number>;
+  disabledOptimizers: string[];
 }
 
 const LEVELS: GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
@@ -59,5 +62,6 @@ export function resolveOptions(o: SessionOptions = {}): ResolvedOptions {
     logSeverityLevel: o.logSeverityLevel ?? 2,
     enableProfiling: o.enableProfiling ?? false,
     freeDimensionOverrides: o.freeDimensionOverrides ?? {},
+    disabledOptimizers: o.disabledOptimizers ?? [],
   };
 }

@@ -8,6 +8,8 @@ import type { Dim, Model, ValueType } from './ir/types.js';
 import { native, type ModelHandle, type NativeTensorOut, type NativeValue } from './native.js';
 import { decodeModel } from './onnx/decode.js';
 import { normalizeModel } from './normalize/normalize.js';
+import { constantEvaluator } from './optimizer/evaluate.js';
+import { optimize } from './optimizer/optimize.js';
 import { buildPlan } from './plan/build-plan.js';
 import { chooseProvider } from './providers.js';
 import { type ResolvedOptions, resolveOptions, type RunOptions, type SessionOptions } from './session-options.js';
@@ -58,7 +60,12 @@ export class InferenceSession {
   static async create(model: string | Uint8Array | ArrayBuffer, options: SessionOptions = {}): Promise<InferenceSession> {
     const resolved = resolveOptions(options);
     const { provider } = chooseProvider(resolved.providers);
-    const compileKey = JSON.stringify({ provider, level: resolved.level, dims: resolved.freeDimensionOverrides });
+    const compileKey = JSON.stringify({
+      provider,
+      level: resolved.level,
+      dims: resolved.freeDimensionOverrides,
+      off: resolved.disabledOptimizers,
+    });
     if (typeof model === 'string') {
       // A file already compiled in this process (by any thread) is reused without reading it again.
       const hit = await InferenceSession.lookupFile(model, compileKey);
@@ -118,6 +125,7 @@ export class InferenceSession {
 
     const what = `model ${where.source ? `'${where.source}'` : '(bytes)'}`;
     const model: Model = normalizeModel(decodeModel(bytes, where), { what, freeDimensionOverrides: options.freeDimensionOverrides });
+    optimize(model, { level: options.level, disabled: options.disabledOptimizers }, { what, evaluate: constantEvaluator(provider) });
     const g = model.graph;
     const formal = g.inputs.filter((i) => !g.initializers.has(i.name));
     const { plan } = buildPlan(g, { opsets: model.opsets, what }, new Set(), formal.map((i) => i.name));

@@ -40,10 +40,12 @@ if (!dnnl.some((p) => existsSync(p))) {
   fail(['oneDNN headers not found (looked for ' + dnnl.join(', ') + ').', 'Fix: apt-get install -y libdnnl-dev']);
 }
 
+// configure + build (not rebuild): object files of unchanged sources are kept, so re-running is quick.
 const gyp = require.resolve('node-gyp/bin/node-gyp.js');
-const args = [gyp, 'rebuild', `--nodedir=${nodedir}`, '--jobs=max'];
-if (process.env.ONNXFLEET_DEBUG_BUILD === '1') args.push('--debug');
-const r = spawnSync(process.execPath, args, { cwd: here, stdio: 'inherit' });
+const common = [`--nodedir=${nodedir}`];
+if (process.env.ONNXFLEET_DEBUG_BUILD === '1') common.push('--debug');
+let r = spawnSync(process.execPath, [gyp, 'configure', ...common], { cwd: here, stdio: 'inherit' });
+if (r.status === 0) r = spawnSync(process.execPath, [gyp, 'build', '--jobs=max', ...common], { cwd: here, stdio: 'inherit' });
 if (r.status !== 0) {
   fail([
     `node-gyp exited with status ${r.status} (nodedir ${nodedir}).`,

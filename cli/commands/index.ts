@@ -1,0 +1,6 @@
+// Every subcommand of `onnxfleet`, one file each. A new subcommand is one file here plus one line below.
+import type { Command } from 'commander';
+import { demoModelCommand } from './demo-model.js';
+import { runCommand } from './run.js';
+
+export const commands: readonly (() => Command)[] = [runCommand, demoModelCommand];

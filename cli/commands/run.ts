@@ -1,0 +1,92 @@
+// `onnxfleet run MODEL`: the engine alone, no cluster. Loads a model, feeds it, prints outputs and latency.
+import { performance } from 'node:perf_hooks';
+import { Command, Option } from 'commander';
+import {
+  type FetchValue,
+  type GraphOptimizationLevel,
+  InferenceSession,
+  type Tensor,
+} from '../../engine/index.js';
+import { collect, nonNegativeInt, positiveInt, splitAssignment } from '../arguments.js';
+import { buildFeeds } from '../feeds.js';
+import { describeTensor, formatMs, formatOutput, median } from '../format.js';
+
+interface RunFlags {
+  input?: string[];
+  dim?: Record<string, number>;
+  threads?: number;
+  repeat: number;
+  warmup: number;
+  batch: number;
+  seed: number;
+  optimization: GraphOptimizationLevel;
+  profile: boolean;
+}
+
+/** For repeatable --dim NAME=SIZE: accumulates { NAME: SIZE }. */
+function collectDim(spec: string, previous: Record<string, number> = {}): Record<string, number> {
+  const [name, size] = splitAssignment(spec, '--dim');
+  return { ...previous, [name]: positiveInt(size) };
+}
+
+async function run(model: string, flags: RunFlags): Promise<void> {
+  const session = await InferenceSession.create(model, {
+    intraOpNumThreads: flags.threads,
+    graphOptimizationLevel: flags.optimization,
+    enableProfiling: flags.profile,
+  });
+  try {
+    const feedList = await buildFeeds(session.inputMetadata, flags.input ?? [], {
+      batch: flags.batch,
+      dims: flags.dim ?? {},
+      seed: flags.seed,
+    });
+    const feeds: Record<string, Tensor> = Object.fromEntries(feedList.map((f) => [f.name, f.tensor]));
+    for (const f of feedList) {
+      const from = f.source === 'random' ? `random, seed ${flags.seed}` : f.source;
+      console.log(`input ${f.name}: ${describeTensor(f.tensor)} (${from})`);
+    }
+    for (let i = 0; i < flags.warmup; i++) await session.run(feeds);
+    const times: number[] = [];
+    let outputs: Record<string, FetchValue> = {};
+    for (let i = 0; i < flags.repeat; i++) {
+      const start = performance.now();
+      outputs = await session.run(feeds);
+      times.push(performance.now() - start);
+    }
+    for (const name of session.outputNames)
+      for (const line of formatOutput(name, outputs[name])) console.log(line);
+    const runs = `${flags.repeat} run${flags.repeat === 1 ? '' : 's'}, ${flags.warmup} warmup`;
+    console.log(`latency: median ${formatMs(median(times))}, min ${formatMs(Math.min(...times))} (${runs})`);
+  } finally {
+    await session.release();
+  }
+}
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('run a model with the local engine (no cluster) and print its outputs and latency')
+    .argument('<model>', 'path to an .onnx file')
+    .option(
+      '-i, --input <name=file.npy|random>',
+      'an input from a .npy file or random (repeatable; default random)',
+      collect,
+    )
+    .option(
+      '--dim <name=size>',
+      'size of a named symbolic dimension for random inputs (repeatable; default 1)',
+      collectDim,
+    )
+    .option('--batch <n>', 'batch size (first symbolic dimension) for random inputs', positiveInt, 1)
+    .option('--seed <s>', 'seed for random inputs', nonNegativeInt, 1)
+    .option('--threads <n>', 'threads inside one run (default: all cores)', positiveInt)
+    .option('--repeat <n>', 'timed runs', positiveInt, 1)
+    .option('--warmup <n>', 'untimed runs before the timed ones', nonNegativeInt, 0)
+    .addOption(
+      new Option('--optimization <level>', 'graph optimization level')
+        .choices(['disabled', 'basic', 'extended', 'all'])
+        .default('all'),
+    )
+    .option('--profile', 'record per-node timings (enableProfiling)', false)
+    .action(run);
+}

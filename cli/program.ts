@@ -1,0 +1,13 @@
+// The command tree. Each subcommand lives in its own file under commands/ and is listed in commands/index.ts.
+import { Command } from 'commander';
+import { commands } from './commands/index.js';
+import { packageVersion } from './version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('onnxfleet')
+    .description('Distributed ONNX inference: run models locally or serve them from a NATS cluster')
+    .version(packageVersion())
+    .showHelpAfterError('(run with --help for usage)');
+  for (const make of commands) program.addCommand(make());
+  return program;
+}

@@ -1,0 +1,157 @@
+// Conv on oneDNN (float32, 1-3 spatial axes). Constant weights are packed once into the layout the primitive
+// prefers; activations arrive and leave in plain NCHW and are reordered to the primitive's blocked layout
+// around the call (cheaper than running a plain-layout convolution). Other dtypes use the reference loops.
+#include <optional>
+
+#include "cpu/onednn/engine.h"
+#include "cpu/reference/conv_ref.h"
+
+namespace onnxfleet {
+namespace {
+
+using dnnl::memory;
+using onednn::dims;
+
+// ONNX W is (M, C/group, k...); oneDNN wants (group, M/group, C/group, k...) when grouped: same bytes.
+dims weightDims(const Shape& w, int64_t group) {
+  dims d = onednn::toDims(w);
+  if (group == 1) return d;
+  d[0] /= group;
+  d.insert(d.begin(), group);
+  return d;
+}
+
+struct ConvPlan {
+  dnnl::convolution_forward prim;
+  memory::desc src, wei, dst, scratch;  // the primitive's layouts
+  memory::desc userSrc, userWei, userDst, bias;
+  std::optional<dnnl::reorder> toSrc, toWei, fromDst;  // present when layouts differ
+  memory packed;                                       // constant weights in `wei` (else empty)
+};
+
+dnnl::convolution_forward::primitive_desc makePd(const ConvGeometry& g, const Shape& w, bool hasBias) {
+  const int nsp = g.spatial();
+  dims src{g.n, g.c}, dst{g.n, g.m}, strides, dil, pl, pr;
+  for (int i = 0; i < nsp; ++i) {
+    src.push_back(g.in[i]), dst.push_back(g.out[i]), strides.push_back(g.strides[i]);
+    dil.push_back(g.dilations[i] - 1), pl.push_back(g.padBegin[i]), pr.push_back(g.padEnd[i]);
+  }
+  const auto f32 = memory::data_type::f32;
+  const auto any = memory::format_tag::any;
+  memory::desc biasMd = hasBias ? memory::desc({g.m}, f32, memory::format_tag::a) : memory::desc();
+  dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                    memory::desc(src, f32, any), memory::desc(weightDims(w, g.group), f32, any),
+                                    biasMd, memory::desc(dst, f32, any), strides, dil, pl, pr);
+  return dnnl::convolution_forward::primitive_desc(d, onednn::baseAttr(), onednn::cpuEngine());
+}
+
+class ConvKernel : public Kernel {
+ public:
+  ConvKernel(const NodeDesc& node, const CompileContext& cc) : attrs_(node) {
+    const Tensor* w = cc.constantInput(node, 1);
+    if (!w) return;
+    check(w->rank() >= 3, "W must have rank >= 3, got " + shapeToString(w->shape));
+    check(w->shape[0] % attrs_.group == 0, "W has " + std::to_string(w->shape[0]) +
+                                               " output channels, not divisible by group=" +
+                                               std::to_string(attrs_.group));
+    if (w->dtype != DType::Float || w->rank() > 5 || w->numel() == 0) return;
+    packed_ = std::make_unique<onednn::PackedWeights>(*w, onednn::plainDesc(weightDims(w->shape, attrs_.group)));
+    // Pack now for a guessed input (batch 1, 32 per spatial axis); a run whose primitive prefers another
+    // layout packs again (once) and the unused guess is dropped.
+    Shape x{1, w->shape[1] * attrs_.group};
+    for (int i = 2; i < w->rank(); ++i) x.push_back(std::max<int64_t>(32, (w->shape[i] - 1) * 4 + 1));
+    try {
+      const ConvGeometry g = resolveConv(attrs_, x, w->shape, nullptr);
+      onednn::ThreadBudget budget(cc.threads());
+      packed_->get(makePd(g, w->shape, false).weights_desc(), cc.threads(), /*markUsed=*/false);
+    } catch (const dnnl::error&) {  // the guess did not fit this node: pack at the first run instead
+    } catch (const Error&) {
+    }
+  }
+
+  void compute(KernelContext& ctx) override {
+    const Tensor& x = ctx.input(0);
+    const Tensor& w = ctx.input(1);
+    const Tensor* b = ctx.hasInput(2) ? &ctx.input(2) : nullptr;
+    check(w.dtype == x.dtype && (!b || b->dtype == x.dtype), "X, W and B must have the same dtype");
+    const ConvGeometry g = resolveConv(attrs_, x.shape, w.shape, b ? &b->shape : nullptr);
+    Tensor& y = ctx.allocOutput(0, x.dtype, g.outShape());
+    if (y.numel() == 0) return;
+    if (x.dtype != DType::Float || g.spatial() > 3 || x.numel() == 0 || w.numel() == 0) {
+      convRef(g, x, w, b, y, ctx.threads());
+      return;
+    }
+    try {
+      run(ctx, g, x, w, b, y);
+    } catch (const dnnl::error& e) {
+      onednn::rethrow(e, "Conv " + x.describe() + " * " + w.describe());
+    }
+  }
+
+ private:
+  std::shared_ptr<const ConvPlan> plan(const ConvGeometry& g, const Tensor& x, const Tensor& w, bool hasBias,
+                                       int threads) {
+    std::vector<int64_t> key(x.shape);
+    key.insert(key.end(), w.shape.begin(), w.shape.end());
+    key.push_back(hasBias);
+    key.push_back(threads);
+    return plans_.get(key, [&] {
+      onednn::ThreadBudget budget(threads);
+      auto pd = makePd(g, w.shape, hasBias);
+      auto p = std::make_shared<ConvPlan>();
+      p->prim = dnnl::convolution_forward(pd);
+      p->src = pd.src_desc(), p->wei = pd.weights_desc(), p->dst = pd.dst_desc();
+      p->scratch = pd.scratchpad_desc();
+      p->userSrc = onednn::plainDesc(onednn::toDims(x.shape));
+      p->userDst = onednn::plainDesc(pd.dst_desc().dims());
+      p->userWei = onednn::plainDesc(weightDims(w.shape, g.group));
+      if (hasBias) p->bias = pd.bias_desc();
+      if (p->src != p->userSrc) p->toSrc = onednn::makeReorder(p->userSrc, p->src);
+      if (p->dst != p->userDst) p->fromDst = onednn::makeReorder(p->dst, p->userDst);
+      if (packed_)
+        p->packed = packed_->get(p->wei, threads);
+      else if (p->wei != p->userWei)
+        p->toWei = onednn::makeReorder(p->userWei, p->wei);
+      return std::shared_ptr<const ConvPlan>(std::move(p));
+    });
+  }
+
+  void run(KernelContext& ctx, const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* b,
+           Tensor& y) {
+    auto p = plan(g, x, w, b != nullptr, ctx.threads());
+    onednn::Call call(ctx);
+    memory src = onednn::wrap(p->userSrc, x.data);
+    if (p->toSrc) {
+      memory blocked = call.scratch(p->src);
+      call.reorder(*p->toSrc, src, blocked);
+      src = blocked;
+    }
+    memory wei = p->packed;
+    if (!packed_) {
+      wei = onednn::wrap(p->userWei, w.data);
+      if (p->toWei) {
+        memory blocked = call.scratch(p->wei);
+        call.reorder(*p->toWei, wei, blocked);
+        wei = blocked;
+      }
+    }
+    memory out = onednn::wrap(p->userDst, y.data);
+    memory dst = p->fromDst ? call.scratch(p->dst) : out;
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}};
+    if (b) args.emplace(DNNL_ARG_BIAS, onednn::wrap(p->bias, b->data));
+    call.run(p->prim, p->scratch, std::move(args));
+    if (p->fromDst) call.reorder(*p->fromDst, dst, out);
+    call.finish();
+  }
+
+  ConvAttrs attrs_;
+  std::unique_ptr<onednn::PackedWeights> packed_;  // set when W is a float32 initializer
+  onednn::PlanCache<ConvPlan> plans_;
+};
+
+ONNX_CPU_KERNEL("Conv", 1, ConvKernel);
+ONNX_CPU_KERNEL("Conv", 11, ConvKernel);
+ONNX_CPU_KERNEL("Conv", 22, ConvKernel);
+
+}  // namespace
+}  // namespace onnxfleet

@@ -1,0 +1,58 @@
+// Transpose: a strided copy (contiguous inner runs copied in bulk, unit-stride dims moved inward by 16x16
+// tiles, all split over threads). A permutation that only moves size-1 dims is a reshape: the output aliases.
+#include "core/kernel.h"
+#include "cpu/util/shape_util.h"
+
+namespace onnxfleet {
+namespace {
+
+class TransposeKernel : public Kernel {
+ public:
+  TransposeKernel(const NodeDesc& n, const CompileContext&) : hasPerm_(n.has("perm")), perm_(n.getInts("perm")) {}
+
+  void compute(KernelContext& ctx) override {
+    const Tensor& x = ctx.input(0);
+    const int r = x.rank();
+    std::vector<int64_t> perm = perm_;
+    if (!hasPerm_) {
+      perm.resize(r);
+      for (int i = 0; i < r; ++i) perm[i] = r - 1 - i;
+    }
+    check(static_cast<int>(perm.size()) == r,
+          "perm has " + std::to_string(perm.size()) + " entries for an input of rank " + std::to_string(r));
+    std::vector<char> seen(r, 0);
+    for (int64_t p : perm) {
+      check(p >= 0 && p < r && !seen[p], "perm " + shapeToString(perm) + " is not a permutation of 0.." +
+                                             std::to_string(r - 1));
+      seen[p] = 1;
+    }
+    const std::vector<int64_t> inStrides = contiguousStrides(x.shape);
+    Shape out(r);
+    std::vector<int64_t> strides(r);
+    bool ordered = true;  // do the non-1 dims keep their order?
+    int64_t last = -1;
+    for (int i = 0; i < r; ++i) {
+      out[i] = x.shape[perm[i]];
+      strides[i] = inStrides[perm[i]];
+      if (out[i] != 1) {
+        ordered = ordered && perm[i] > last;
+        last = perm[i];
+      }
+    }
+    if (ordered) {
+      ctx.setOutput(0, withShape(x, std::move(out)));
+      return;
+    }
+    Tensor& y = ctx.allocOutput(0, x.dtype, out);
+    stridedCopy(x.dtype, y.data, x.data, 0, out, strides, ctx.threads(), "Transpose");
+  }
+
+ private:
+  bool hasPerm_;
+  std::vector<int64_t> perm_;
+};
+
+ONNX_CPU_KERNEL("Transpose", 1, TransposeKernel);
+
+}  // namespace
+}  // namespace onnxfleet

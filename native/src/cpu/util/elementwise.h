@@ -1,0 +1,111 @@
+// Helpers shared by the elementwise kernels: a parallel unary map (float16/bfloat16 go through float in
+// small blocks so the float loop stays vectorized), type lists usable with dispatchTypes, and the legacy
+// broadcast attributes of opset < 7 binary ops.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <type_traits>
+
+#include "core/kernel.h"
+#include "cpu/util/broadcast.h"
+#include "cpu/util/dispatch.h"
+
+namespace onnxfleet {
+
+template <typename T>
+constexpr bool kIsHalfLike = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+
+// Converts n 16-bit floats to float and back (scalar; the compiler vectorizes the bf16 side).
+template <typename T>
+inline void widen(const T* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = toFloat(x[i]);
+}
+template <typename T>
+inline void narrow(const float* x, T* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = fromFloat<T>(x[i]);
+}
+
+// y[i] = op(x[i]) for i in [0, n). op is called with float for float16/bfloat16 (results narrowed back),
+// with T itself otherwise. x and y may be the same buffer. op must not throw.
+template <typename T, typename Op>
+void unaryMap(const T* x, T* y, int64_t n, int threads, const Op& op) {
+  parallelFor(threads, n, kElementwiseGrain, [&](int64_t begin, int64_t end) {
+    if constexpr (kIsHalfLike<T>) {
+      constexpr int64_t kBlock = 512;
+      float buf[kBlock];
+      for (int64_t i = begin; i < end; i += kBlock) {
+        const int64_t m = std::min(kBlock, end - i);
+        widen(x + i, buf, m);
+        for (int64_t j = 0; j < m; ++j) buf[j] = op(buf[j]);
+        narrow(buf, y + i, m);
+      }
+    } else {
+      for (int64_t i = begin; i < end; ++i) y[i] = op(x[i]);
+    }
+  });
+}
+
+// Lifts a binary functor written for float/double/int to float16/bfloat16 (computed in float).
+template <typename T, typename Op>
+struct Lifted {
+  Op op;
+  T operator()(T a, T b) const {
+    if constexpr (kIsHalfLike<T>) {
+      return fromFloat<T>(op(toFloat(a), toFloat(b)));
+    } else {
+      return op(a, b);
+    }
+  }
+};
+
+// A list of element types for dispatchTypes, so kernels can take the list as a template parameter.
+template <typename... Ts>
+struct TypeList {
+  template <typename F>
+  static void dispatch(DType dt, const char* what, F&& f) {
+    dispatchTypes<Ts...>(dt, what, f);
+  }
+};
+using FloatTypes = TypeList<ONNXFLEET_FLOAT_TYPES>;
+using SignedTypes = TypeList<ONNXFLEET_FLOAT_TYPES, int8_t, int16_t, int32_t, int64_t>;
+using NumericTypes = TypeList<ONNXFLEET_NUMERIC_TYPES>;
+
+// A same-shape, same-dtype unary kernel. Op is constructed from the node (attributes parsed once) and
+// called per element with float (for float/float16/bfloat16), double, or the integer type itself.
+template <typename Op, typename Types>
+class UnaryKernel : public Kernel {
+ public:
+  UnaryKernel(const NodeDesc& n, const CompileContext&) : op_(n), name_(n.opType) {}
+  void compute(KernelContext& ctx) override {
+    const Tensor& x = ctx.input(0);
+    Types::dispatch(x.dtype, name_.c_str(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      Tensor& y = ctx.allocOutput(0, x.dtype, x.shape);
+      unaryMap(x.as<T>(), y.as<T>(), x.numel(), ctx.threads(), op_);
+    });
+  }
+
+ private:
+  Op op_;
+  std::string name_;
+};
+
+// The legacy broadcast/axis attributes (Add-1/6 and friends); inactive from opset 7 on.
+struct LegacyBroadcast {
+  bool legacy = false, broadcast = false, hasAxis = false;
+  int64_t axis = 0;
+  explicit LegacyBroadcast(const NodeDesc& n)
+      : legacy(n.opset < 7),
+        broadcast(n.getInt("broadcast", 0) != 0),
+        hasAxis(n.has("axis")),
+        axis(n.getInt("axis", 0)) {}
+  // B viewed with a shape that numpy-broadcasts to A (opset < 7); B unchanged otherwise.
+  Tensor adapt(const Tensor& a, const Tensor& b) const {
+    if (!legacy) return b;
+    Tensor v = b;
+    v.shape = legacyBroadcastShape(a.shape, b.shape, broadcast, hasAxis, axis);
+    return v;
+  }
+};
+
+}  // namespace onnxfleet
