@@ -12,7 +12,12 @@ import { constantEvaluator } from './optimizer/evaluate.js';
 import { optimize } from './optimizer/optimize.js';
 import { buildPlan } from './plan/build-plan.js';
 import { chooseProvider } from './providers.js';
-import { type ResolvedOptions, resolveOptions, type RunOptions, type SessionOptions } from './session-options.js';
+import {
+  type ResolvedOptions,
+  resolveOptions,
+  type RunOptions,
+  type SessionOptions,
+} from './session-options.js';
 import { Tensor } from './tensor.js';
 
 export interface ValueMetadata {
@@ -57,7 +62,10 @@ export class InferenceSession {
     this.outputNames = meta.outputs.map((o) => o.name);
   }
 
-  static async create(model: string | Uint8Array | ArrayBuffer, options: SessionOptions = {}): Promise<InferenceSession> {
+  static async create(
+    model: string | Uint8Array | ArrayBuffer,
+    options: SessionOptions = {},
+  ): Promise<InferenceSession> {
     const resolved = resolveOptions(options);
     const { provider } = chooseProvider(resolved.providers);
     const compileKey = JSON.stringify({
@@ -101,7 +109,10 @@ export class InferenceSession {
   private static async fileKey(path: string, compileKey: string): Promise<string> {
     const real = await realpath(path);
     const st = await stat(real);
-    return createHash('sha256').update(`file:${real}:${st.size}:${st.mtimeMs}:${st.ino}`).update(compileKey).digest('hex');
+    return createHash('sha256')
+      .update(`file:${real}:${st.size}:${st.mtimeMs}:${st.ino}`)
+      .update(compileKey)
+      .digest('hex');
   }
 
   private static async lookupFile(path: string, compileKey: string) {
@@ -124,11 +135,23 @@ export class InferenceSession {
     if (hit) return new InferenceSession(hit.handle, JSON.parse(hit.metadata) as ModelMetadata, options);
 
     const what = `model ${where.source ? `'${where.source}'` : '(bytes)'}`;
-    const model: Model = normalizeModel(decodeModel(bytes, where), { what, freeDimensionOverrides: options.freeDimensionOverrides });
-    optimize(model, { level: options.level, disabled: options.disabledOptimizers }, { what, evaluate: constantEvaluator(provider) });
+    const model: Model = normalizeModel(decodeModel(bytes, where), {
+      what,
+      freeDimensionOverrides: options.freeDimensionOverrides,
+    });
+    optimize(
+      model,
+      { level: options.level, disabled: options.disabledOptimizers },
+      { what, evaluate: constantEvaluator(provider) },
+    );
     const g = model.graph;
     const formal = g.inputs.filter((i) => !g.initializers.has(i.name));
-    const { plan } = buildPlan(g, { opsets: model.opsets, what }, new Set(), formal.map((i) => i.name));
+    const { plan } = buildPlan(
+      g,
+      { opsets: model.opsets, what },
+      new Set(),
+      formal.map((i) => i.name),
+    );
     const meta: ModelMetadata = {
       inputs: formal.map((i) => metadataOf(i.name, i.type)),
       outputs: g.outputs.map((o) => metadataOf(o.name, o.type)),
@@ -197,15 +220,20 @@ export class InferenceSession {
   }
 
   private prepareFeeds(feeds: Record<string, FeedValue>): (NativeValue | null)[] {
-    if (typeof feeds !== 'object' || feeds === null) throw new TypeError('feeds must be an object of input name -> Tensor');
+    if (typeof feeds !== 'object' || feeds === null)
+      throw new TypeError('feeds must be an object of input name -> Tensor');
     for (const name of Object.keys(feeds)) {
       if (!this.inputNames.includes(name)) {
-        throw new TypeError(`'${name}' is not an input of this model; its inputs are: ${this.inputNames.join(', ')}`);
+        throw new TypeError(
+          `'${name}' is not an input of this model; its inputs are: ${this.inputNames.join(', ')}`,
+        );
       }
     }
     return this.inputMetadata.map((meta) => {
       if (!(meta.name in feeds)) {
-        throw new TypeError(`missing input '${meta.name}'; the model's inputs are: ${this.inputNames.join(', ')}`);
+        throw new TypeError(
+          `missing input '${meta.name}'; the model's inputs are: ${this.inputNames.join(', ')}`,
+        );
       }
       return toNative(meta, feeds[meta.name]);
     });
@@ -220,7 +248,9 @@ function splitRunArgs(
   if (Array.isArray(a)) {
     for (const f of a) {
       if (!outputNames.includes(f)) {
-        throw new TypeError(`'${f}' is not an output of this model; its outputs are: ${outputNames.join(', ')}`);
+        throw new TypeError(
+          `'${f}' is not an output of this model; its outputs are: ${outputNames.join(', ')}`,
+        );
       }
     }
     return { fetches: a, options: b ?? {} };
@@ -228,7 +258,12 @@ function splitRunArgs(
   if (a && typeof a === 'object' && b !== undefined) {
     return { fetches: Object.keys(a), options: b };
   }
-  if (a && typeof a === 'object' && Object.keys(a).length > 0 && Object.keys(a).every((k) => outputNames.includes(k))) {
+  if (
+    a &&
+    typeof a === 'object' &&
+    Object.keys(a).length > 0 &&
+    Object.keys(a).every((k) => outputNames.includes(k))
+  ) {
     return { fetches: Object.keys(a), options: {} };
   }
   return { fetches: outputNames, options: (a as RunOptions) ?? {} };
@@ -267,7 +302,9 @@ function toNative(meta: ValueMetadata, v: FeedValue): NativeValue | null {
     }
     shape?.forEach((d, i) => {
       if (typeof d === 'number' && d !== v.dims[i]) {
-        throw new RangeError(`${what}: dimension ${i} must be ${d} (shape [${shape.join(', ')}]), got dims [${v.dims.join(', ')}]`);
+        throw new RangeError(
+          `${what}: dimension ${i} must be ${d} (shape [${shape.join(', ')}]), got dims [${v.dims.join(', ')}]`,
+        );
       }
     });
   }
@@ -280,7 +317,9 @@ function tensorFromNative(o: NativeTensorOut): Tensor {
   return new Tensor(type, viewAs(type, new Uint8Array(o.data as ArrayBuffer)), o.dims);
 }
 
-function fromNative(v: NativeTensorOut | { sequence: NativeTensorOut[]; elemType: number } | null): FetchValue {
+function fromNative(
+  v: NativeTensorOut | { sequence: NativeTensorOut[]; elemType: number } | null,
+): FetchValue {
   if (v === null) return null;
   if ('sequence' in v) return v.sequence.map(tensorFromNative);
   return tensorFromNative(v);

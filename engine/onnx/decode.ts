@@ -33,16 +33,22 @@ export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): Mod
   try {
     proto = messageType('ModelProto').decode(bytes);
   } catch (e) {
-    throw new ModelLoadError(`${what}: not a valid ONNX protobuf (${(e as Error).message}); is the file truncated?`, {
-      cause: e,
-    });
+    throw new ModelLoadError(
+      `${what}: not a valid ONNX protobuf (${(e as Error).message}); is the file truncated?`,
+      {
+        cause: e,
+      },
+    );
   }
   if (!proto.graph) throw new ModelLoadError(`${what}: no graph (not an ONNX model?)`);
   const ctx: TensorDecodeContext = { baseDir: options.baseDir, what };
   const opsets = new Map<string, number>();
-  for (const o of proto.opset_import ?? []) opsets.set(normalizeDomain(o.domain), toNumber(o.version, 'opset version'));
+  for (const o of proto.opset_import ?? [])
+    opsets.set(normalizeDomain(o.domain), toNumber(o.version, 'opset version'));
   if (!opsets.has('') && opsets.size === 0) opsets.set('', 1);
-  const metadata = new Map<string, string>((proto.metadata_props ?? []).map((e: any) => [e.key ?? '', e.value ?? '']));
+  const metadata = new Map<string, string>(
+    (proto.metadata_props ?? []).map((e: any) => [e.key ?? '', e.value ?? '']),
+  );
   return {
     irVersion: toNumber(proto.ir_version ?? 0, 'ir_version'),
     producerName: proto.producer_name ?? '',
@@ -91,7 +97,7 @@ function decodeNode(n: any, index: number, ctx: TensorDecodeContext): Node {
 function decodeAttribute(a: any, ctx: TensorDecodeContext): Attribute {
   if (a.ref_attr_name) return { type: 'ref', value: a.ref_attr_name };
   const sub = { ...ctx, what: `${ctx.what}: attribute '${a.name}'` };
-  switch (a.type ?? inferAttributeType(a)) {
+  switch (a.type || inferAttributeType(a)) {
     case 1:
       return { type: 'f', value: a.f ?? 0 };
     case 2:
@@ -142,8 +148,9 @@ function decodeValueInfo(v: any): ValueInfo {
 function decodeShape(s: any): Dim[] | undefined {
   if (!s) return undefined;
   return (s.dim ?? []).map((d: any): Dim => {
-    if (d.dim_value !== undefined && d.dim_value !== null) return toNumber(d.dim_value, 'dim_value');
-    if (d.dim_param) return d.dim_param;
+    // protobufjs exposes the oneof's populated member name as `value`; unset members read as defaults.
+    if (d.value === 'dim_value') return toNumber(d.dim_value, 'dim_value');
+    if (d.value === 'dim_param') return d.dim_param;
     return null;
   });
 }
@@ -151,12 +158,20 @@ function decodeShape(s: any): Dim[] | undefined {
 export function decodeType(t: any): ValueType | undefined {
   if (!t) return undefined;
   if (t.tensor_type) {
-    return { kind: 'tensor', elemType: typeName(t.tensor_type.elem_type || 1), shape: decodeShape(t.tensor_type.shape) };
+    return {
+      kind: 'tensor',
+      elemType: typeName(t.tensor_type.elem_type || 1),
+      shape: decodeShape(t.tensor_type.shape),
+    };
   }
   if (t.sequence_type) return { kind: 'sequence', elem: decodeType(t.sequence_type.elem_type) };
   if (t.optional_type) return { kind: 'optional', elem: decodeType(t.optional_type.elem_type) };
   if (t.map_type) {
-    return { kind: 'map', keyType: typeName(t.map_type.key_type || 7), value: decodeType(t.map_type.value_type) };
+    return {
+      kind: 'map',
+      keyType: typeName(t.map_type.key_type || 7),
+      value: decodeType(t.map_type.value_type),
+    };
   }
   if (t.sparse_tensor_type) {
     return {
@@ -171,7 +186,8 @@ export function decodeType(t: any): ValueType | undefined {
 function decodeFunction(f: any, ctx: TensorDecodeContext): FunctionDef {
   const sub = { ...ctx, what: `${ctx.what}: function '${f.name}'` };
   const opsets = new Map<string, number>();
-  for (const o of f.opset_import ?? []) opsets.set(normalizeDomain(o.domain), toNumber(o.version, 'opset version'));
+  for (const o of f.opset_import ?? [])
+    opsets.set(normalizeDomain(o.domain), toNumber(o.version, 'opset version'));
   const attributeDefaults = new Map<string, Attribute>();
   for (const a of f.attribute_proto ?? []) attributeDefaults.set(a.name, decodeAttribute(a, sub));
   return {
@@ -193,7 +209,12 @@ function densify(s: any, ctx: TensorDecodeContext) {
   const count = dims.reduce((a, b) => a * b, 1);
   const elem = values.type;
   if (elem === 'string') throw new ModelLoadError(`${ctx.what}: sparse string tensors are not supported`);
-  const width = (values.data as Uint8Array).byteLength / Math.max(1, values.dims.reduce((a, b) => a * b, 1));
+  const width =
+    (values.data as Uint8Array).byteLength /
+    Math.max(
+      1,
+      values.dims.reduce((a, b) => a * b, 1),
+    );
   const out = new Uint8Array(count * width);
   const idx = tensorFromProto(s.indices, ctx);
   const ids = new BigInt64Array(

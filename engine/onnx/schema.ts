@@ -13,7 +13,9 @@ function findProto(): string {
     }
     dir = dirname(dir);
   }
-  throw new Error('onnxfleet: engine/onnx/onnx.proto not found next to the engine; the package is incomplete');
+  throw new Error(
+    'onnxfleet: engine/onnx/onnx.proto not found next to the engine; the package is incomplete',
+  );
 }
 
 let root: protobuf.Root | undefined;

@@ -48,7 +48,9 @@ export function tensorFromProto(p: any, ctx: TensorDecodeContext): TensorData {
     data = fromTypedFields(p, type, count, where);
   }
   if (data.byteLength !== expected) {
-    throw new ModelLoadError(`${where}: ${data.byteLength} data bytes for ${type}[${dims}] (expected ${expected})`);
+    throw new ModelLoadError(
+      `${where}: ${data.byteLength} data bytes for ${type}[${dims}] (expected ${expected})`,
+    );
   }
   return { name, type, dims, data };
 }
@@ -119,7 +121,13 @@ function readExternal(p: any, ctx: TensorDecodeContext, where: string): Uint8Arr
   try {
     const size = fstatSync(fd).size;
     const length = entries.has('length') ? Number(entries.get('length')) : size - offset;
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size) {
+    if (
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(length) ||
+      offset < 0 ||
+      length < 0 ||
+      offset + length > size
+    ) {
       throw new ModelLoadError(
         `${where}: external data range offset=${offset} length=${length} is outside '${location}' (${size} bytes)`,
       );

@@ -8,7 +8,12 @@ import { eliminateIdentity } from './passes/eliminate-identity.js';
 import { foldConstants } from './passes/fold-constants.js';
 
 /** Every pass, in the order they run within one sweep. */
-export const PASSES: readonly Pass[] = [constantToInitializer, eliminateIdentity, foldConstants, eliminateDeadNodes];
+export const PASSES: readonly Pass[] = [
+  constantToInitializer,
+  eliminateIdentity,
+  foldConstants,
+  eliminateDeadNodes,
+];
 
 const RANK: Record<GraphOptimizationLevel, number> = { disabled: 0, basic: 1, extended: 2, all: 3 };
 
@@ -20,7 +25,9 @@ export interface OptimizeOptions {
 }
 
 export function optimize(model: Model, options: OptimizeOptions, ctx: PassContext): Model {
-  const passes = PASSES.filter((p) => RANK[p.level] <= RANK[options.level] && !options.disabled?.includes(p.name));
+  const passes = PASSES.filter(
+    (p) => RANK[p.level] <= RANK[options.level] && !options.disabled?.includes(p.name),
+  );
   for (let sweep = 0; sweep < 8; sweep++) {
     let changed = false;
     for (const p of passes) {

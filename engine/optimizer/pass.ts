@@ -8,7 +8,10 @@ export interface PassContext {
   evaluate?: EvaluateConstants;
 }
 
-export type EvaluateConstants = (model: Model, nodes: import('../ir/types.js').Node[]) => Map<string, import('../ir/types.js').TensorData>;
+export type EvaluateConstants = (
+  model: Model,
+  nodes: import('../ir/types.js').Node[],
+) => Map<string, import('../ir/types.js').TensorData>;
 
 export interface Pass {
   name: string;

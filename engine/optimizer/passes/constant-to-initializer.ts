@@ -3,7 +3,8 @@ import type { Attribute, TensorData } from '../../ir/types.js';
 import type { Pass } from '../pass.js';
 
 function scalarBytes(a: Attribute): TensorData | undefined {
-  const le = (arr: Float32Array | BigInt64Array) => new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
+  const le = (arr: Float32Array | BigInt64Array) =>
+    new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
   switch (a.type) {
     case 't':
       return a.value;
