@@ -1,6 +1,6 @@
 // `npm run bench`: our engine against onnxruntime-node on the benchmark models, in one process, same inputs.
 // Progress goes to stderr; the report (a Markdown table) goes to stdout.
-import { allclose } from '../test/helpers/allclose.js';
+import { allclose, scaledTolerance } from '../test/helpers/allclose.js';
 import { findModel, makeInputs, modelsUnavailable, type ModelInfo } from '../test/helpers/models.js';
 import { parseBenchArgs, USAGE, type BenchArgs } from './args.js';
 import { machineLines } from './machine.js';
@@ -62,7 +62,7 @@ function diffCell(ours: Outputs | undefined, ort: Outputs | undefined): string {
   for (const [name, want] of Object.entries(ort)) {
     const got = ours[name];
     if (!got) return `missing output ${name}`;
-    const r = allclose(got, want, TOL);
+    const r = allclose(got, want, scaledTolerance(want, TOL));
     if (r.mismatches < 0) return `${name}: ${r.failure}`;
     worst = Math.max(worst, r.maxAbsDiff);
     if (r.failure) return `${worst.toExponential(1)} (${name} out of tolerance)`;

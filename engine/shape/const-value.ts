@@ -36,7 +36,12 @@ export function isIntegerType(t: TensorType | undefined): boolean {
 /** Reads a small numeric tensor; undefined for large, string or exotic-float tensors. */
 export function constFromTensor(t: TensorData): ConstValue | undefined {
   const count = t.dims.reduce((a, b) => a * b, 1);
-  if (count > MAX_CONST_ELEMENTS || !NUMERIC.has(t.type) || typeof t.data === 'string' || Array.isArray(t.data)) {
+  if (
+    count > MAX_CONST_ELEMENTS ||
+    !NUMERIC.has(t.type) ||
+    typeof t.data === 'string' ||
+    Array.isArray(t.data)
+  ) {
     return undefined;
   }
   const arr = viewAs(t.type, t.data);
@@ -84,8 +89,13 @@ export function mapIndices(dims: readonly number[], pick: (index: number[]) => D
 }
 
 /** The same elements under a new shape, when that shape is fully known and holds as many elements. */
-export function reshaped(v: ConstValue | undefined, shape: readonly Dim[] | undefined): ConstValue | undefined {
+export function reshaped(
+  v: ConstValue | undefined,
+  shape: readonly Dim[] | undefined,
+): ConstValue | undefined {
   if (!v || !shape || !shape.every((d): d is number => typeof d === 'number')) return undefined;
   const dims = shape as number[];
-  return dims.reduce((a, b) => a * b, 1) === v.values.length ? { dims: [...dims], values: v.values } : undefined;
+  return dims.reduce((a, b) => a * b, 1) === v.values.length
+    ? { dims: [...dims], values: v.values }
+    : undefined;
 }

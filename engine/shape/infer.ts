@@ -43,7 +43,8 @@ export function inferShapes(model: Model, options: InferOptions = {}): Map<strin
   const result = new Map<string, ValueType>();
   for (const [name, type] of declared) result.set(name, type);
   for (const [name, e] of entries) {
-    if (e.elemType) result.set(name, { kind: 'tensor', elemType: e.elemType, shape: e.shape && [...e.shape] });
+    if (e.elemType)
+      result.set(name, { kind: 'tensor', elemType: e.elemType, shape: e.shape && [...e.shape] });
   }
   return result;
 }
@@ -65,11 +66,13 @@ export function writeInferredShapes(model: Model, types: Map<string, ValueType> 
 
 function seed(g: Graph): Map<string, Entry> {
   const entries = new Map<string, Entry>();
-  for (const [name, t] of g.initializers) entries.set(name, { elemType: t.type, shape: [...t.dims], tensor: t });
+  for (const [name, t] of g.initializers)
+    entries.set(name, { elemType: t.type, shape: [...t.dims], tensor: t });
   for (const input of g.inputs) {
     // An initializer that is also a graph input is only a default: its contents are not constant.
     const t = input.type;
-    if (t?.kind === 'tensor') entries.set(input.name, { elemType: t.elemType, shape: t.shape && [...t.shape] });
+    if (t?.kind === 'tensor')
+      entries.set(input.name, { elemType: t.elemType, shape: t.shape && [...t.shape] });
     else entries.delete(input.name);
   }
   return entries;

@@ -191,13 +191,14 @@ test('the engine runs a tiny Add/Mul graph: y = (a + b) * c, hand-computed', asy
 test('the engine runs the demo model and agrees with onnxruntime', async (t) => {
   const bytes = buildDemoClassifier().toBytes();
   const session = await InferenceSession.create(bytes);
-  const image = (phase: number) =>
-    Float32Array.from({ length: 3 * 32 * 32 }, (_, i) => Math.sin(i * 0.37 + phase));
+  const size = 3 * 32 * 32;
+  const waves = Float32Array.from({ length: size }, (_, i) => Math.sin(i * 0.37));
+  const ramps = Float32Array.from({ length: size }, (_, i) => (i < size / 3 ? 1 : -0.5) * ((i % 32) / 16));
   // Rows 0 and 2 are the same image; row 1 differs.
-  const batch = new Float32Array(3 * 3 * 32 * 32);
-  batch.set(image(0), 0);
-  batch.set(image(1.3), 3 * 32 * 32);
-  batch.set(image(0), 2 * 3 * 32 * 32);
+  const batch = new Float32Array(3 * size);
+  batch.set(waves, 0);
+  batch.set(ramps, size);
+  batch.set(waves, 2 * size);
   const { probabilities } = await session.run({ images: new Tensor('float32', batch, [3, 3, 32, 32]) });
   const p = probabilities as Tensor;
   t.is(p.type, 'float32');
@@ -213,7 +214,7 @@ test('the engine runs the demo model and agrees with onnxruntime', async (t) => 
     'equal inputs give equal outputs',
   );
   t.true(
-    rows[0].some((v, i) => Math.abs(v - rows[1][i]) > 1e-4),
+    rows[0].some((v, i) => Math.abs(v - rows[1][i]) > 1e-3),
     'different inputs give different outputs',
   );
 

@@ -1,6 +1,6 @@
 // The shared test helpers: seeded inputs are reproducible and shaped by the manifest; allclose finds mismatches.
 import test from 'ava';
-import { allclose } from './allclose.js';
+import { allclose, scaledTolerance } from './allclose.js';
 import { findModel, loadModels, makeInputs, modelsUnavailable } from './models.js';
 import { mulberry32, seedOf } from './prng.js';
 
@@ -66,3 +66,14 @@ if (reason) {
     t.true((ids.attention_mask.data as BigInt64Array).every((v) => v === 1n));
   });
 }
+
+test('scaledTolerance shrinks atol to outputs below 1 and keeps it for larger ones', (t) => {
+  const tiny = { type: 'float32', dims: [2], data: new Float32Array([1e-9, -2e-9]) };
+  t.deepEqual(scaledTolerance(tiny, { rtol: 1e-4, atol: 1e-5 }).atol, 1e-5 * Math.fround(2e-9));
+  t.truthy(
+    allclose({ ...tiny, data: new Float32Array(2) }, tiny, scaledTolerance(tiny, { rtol: 1e-4, atol: 1e-5 }))
+      .failure,
+  );
+  const big = { type: 'float32', dims: [1], data: new Float32Array([3]) };
+  t.is(scaledTolerance(big, { rtol: 1e-4, atol: 1e-5 }).atol, 1e-5);
+});

@@ -8,10 +8,12 @@ import type { InferContext, ShapeRule } from '../context.js';
 const constant: ShapeRule = (ctx) => {
   const t = ctx.tensor('value') ?? ctx.tensor('sparse_value');
   if (t) return ctx.set(0, { elemType: t.type, shape: [...t.dims], value: constFromTensor(t) });
-  const scalar = (elemType: TensorType, x: number) => ctx.set(0, { elemType, shape: [], value: { dims: [], values: [x] } });
+  const scalar = (elemType: TensorType, x: number) =>
+    ctx.set(0, { elemType, shape: [], value: { dims: [], values: [x] } });
   const list = (elemType: TensorType, xs: number[]) =>
     ctx.set(0, { elemType, shape: [xs.length], value: makeConst([xs.length], xs) });
-  const a = ctx.attr('value_float') ?? ctx.attr('value_int') ?? ctx.attr('value_floats') ?? ctx.attr('value_ints');
+  const a =
+    ctx.attr('value_float') ?? ctx.attr('value_int') ?? ctx.attr('value_floats') ?? ctx.attr('value_ints');
   if (a?.type === 'f') return scalar('float32', a.value);
   if (a?.type === 'i') return scalar('int64', Number(a.value));
   if (a?.type === 'fs') return list('float32', a.value);
@@ -22,7 +24,14 @@ const constant: ShapeRule = (ctx) => {
   ctx.fail('no value attribute');
 };
 
-const NUMBER_TYPES: ReadonlySet<TensorType> = new Set(['float32', 'float64', 'int32', 'int64', 'uint32', 'uint64']);
+const NUMBER_TYPES: ReadonlySet<TensorType> = new Set([
+  'float32',
+  'float64',
+  'int32',
+  'int64',
+  'uint32',
+  'uint64',
+]);
 
 function convert(x: Dim, from: TensorType | undefined, to: TensorType): Dim {
   // A symbolic size is an integer: it survives casts between integer and float types.
@@ -37,7 +46,8 @@ function convert(x: Dim, from: TensorType | undefined, to: TensorType): Dim {
 function castTo(ctx: InferContext, to: TensorType | undefined): void {
   const v = ctx.value(0);
   const from = ctx.type(0);
-  const value: ConstValue | undefined = v && to ? { dims: v.dims, values: v.values.map((x) => convert(x, from, to)) } : undefined;
+  const value: ConstValue | undefined =
+    v && to ? { dims: v.dims, values: v.values.map((x) => convert(x, from, to)) } : undefined;
   ctx.set(0, { elemType: to, shape: ctx.shape(0), value });
 }
 

@@ -5,7 +5,11 @@ import type { InferContext, ShapeRule } from '../context.js';
 import { formatShape, isKnown } from '../dims.js';
 import { readWindow, transposedOutput, windowOutput } from './window.js';
 
-function convRule(x: number, w: number, resultType: (ctx: InferContext) => TensorType | undefined): ShapeRule {
+function convRule(
+  x: number,
+  w: number,
+  resultType: (ctx: InferContext) => TensorType | undefined,
+): ShapeRule {
   return (ctx) => {
     const elemType = resultType(ctx);
     const input = ctx.shape(x);
@@ -19,12 +23,15 @@ function convRule(x: number, w: number, resultType: (ctx: InferContext) => Tenso
     const channels = input?.[1] ?? null;
     const perGroup = weight?.[1] ?? null;
     if (isKnown(channels) && isKnown(perGroup) && channels !== perGroup * group) {
-      ctx.fail(`input has ${channels} channels but weight ${formatShape(weight)} with group ${group} expects ${perGroup * group}`);
+      ctx.fail(
+        `input has ${channels} channels but weight ${formatShape(weight)} with group ${group} expects ${perGroup * group}`,
+      );
     }
     const spatial = rank - 2;
     const win = readWindow(ctx, spatial, weight?.slice(2));
     const out: Dim[] = [input?.[0] ?? null, weight?.[0] ?? null];
-    for (let i = 0; i < spatial; i++) out.push(win ? windowOutput(ctx, win, i, input?.[i + 2] ?? null) : null);
+    for (let i = 0; i < spatial; i++)
+      out.push(win ? windowOutput(ctx, win, i, input?.[i + 2] ?? null) : null);
     ctx.set(0, { elemType, shape: out });
   };
 }

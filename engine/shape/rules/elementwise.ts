@@ -20,7 +20,12 @@ function broadcastRule(resultType: (ctx: InferContext) => TensorType | undefined
   return (ctx) => {
     const indices = ctx.node.inputs.map((_, i) => i).filter((i) => ctx.has(i));
     const elemType = resultType(ctx);
-    const value = fn ? foldBroadcast(indices.map((i) => ctx.value(i)), fn) : undefined;
+    const value = fn
+      ? foldBroadcast(
+          indices.map((i) => ctx.value(i)),
+          fn,
+        )
+      : undefined;
     ctx.set(0, { elemType, shape: broadcastInputs(ctx, indices), value });
   };
 }
@@ -43,7 +48,8 @@ function unary(fn?: (x: number) => number, resultType?: TensorType): ShapeRule {
 // Symbolic identities (x + 0, x * 1, ...) keep a dimension name alive through shape arithmetic.
 const add: ElementFn = ([a, b]) => (b === 0 ? a : a === 0 ? b : numeric((x, y) => x + y)([a, b]));
 const sub: ElementFn = ([a, b]) => (b === 0 ? a : numeric((x, y) => x - y)([a, b]));
-const mul: ElementFn = ([a, b]) => (b === 1 ? a : a === 1 ? b : a === 0 || b === 0 ? 0 : numeric((x, y) => x * y)([a, b]));
+const mul: ElementFn = ([a, b]) =>
+  b === 1 ? a : a === 1 ? b : a === 0 || b === 0 ? 0 : numeric((x, y) => x * y)([a, b]);
 
 function div(integer: boolean): ElementFn {
   return ([a, b]) => {
@@ -62,12 +68,15 @@ function compare(test: (x: number, y: number) => boolean, sameSymbol?: boolean):
   };
 }
 
-const extreme = (pick: (...xs: number[]) => number): ElementFn => (args) =>
-  args.length === 1 ? args[0] : numeric(pick)(args);
+const extreme =
+  (pick: (...xs: number[]) => number): ElementFn =>
+  (args) =>
+    args.length === 1 ? args[0] : numeric(pick)(args);
 
-const where: ElementFn = ([c, x, y]) => (c === null || typeof c === 'string' ? (x === y ? x : null) : c ? x : y);
+const where: ElementFn = ([c, x, y]) =>
+  c === null || typeof c === 'string' ? (x === y ? x : null) : c ? x : y;
 
-const arith = (fn: ElementFn) => broadcastRule(firstType, fn);
+const arith = (fn?: ElementFn) => broadcastRule(firstType, fn);
 
 const dropout: ShapeRule = (ctx) => {
   ctx.set(0, { elemType: ctx.type(0), shape: ctx.shape(0), value: ctx.value(0) });
@@ -75,10 +84,42 @@ const dropout: ShapeRule = (ctx) => {
 };
 
 const UNARY = [
-  'Acos', 'Acosh', 'Asin', 'Asinh', 'Atan', 'Atanh', 'BitwiseNot', 'Celu', 'Clip', 'Cos', 'Cosh', 'CumSum',
-  'Elu', 'Erf', 'Exp', 'Gelu', 'HardSigmoid', 'HardSwish', 'LeakyRelu', 'Log', 'Mish', 'Reciprocal', 'Selu',
-  'Shrink', 'Sigmoid', 'Sin', 'Sinh', 'Softplus', 'Softsign', 'Sqrt', 'Tan', 'Tanh', 'ThresholdedRelu', 'Trilu',
-  'ReverseSequence', 'Swish',
+  'Acos',
+  'Acosh',
+  'Asin',
+  'Asinh',
+  'Atan',
+  'Atanh',
+  'BitwiseNot',
+  'Celu',
+  'Clip',
+  'Cos',
+  'Cosh',
+  'CumSum',
+  'Elu',
+  'Erf',
+  'Exp',
+  'Gelu',
+  'HardSigmoid',
+  'HardSwish',
+  'LeakyRelu',
+  'Log',
+  'Mish',
+  'Reciprocal',
+  'Selu',
+  'Shrink',
+  'Sigmoid',
+  'Sin',
+  'Sinh',
+  'Softplus',
+  'Softsign',
+  'Sqrt',
+  'Tan',
+  'Tanh',
+  'ThresholdedRelu',
+  'Trilu',
+  'ReverseSequence',
+  'Swish',
 ];
 
 export const elementwiseRules: Record<string, ShapeRule> = {
@@ -110,13 +151,37 @@ export const elementwiseRules: Record<string, ShapeRule> = {
   Min: arith(extreme(Math.min)),
   Sum: arith(),
   Mean: arith(),
-  Equal: broadcastRule(boolType, compare((x, y) => x === y, true)),
-  Less: broadcastRule(boolType, compare((x, y) => x < y, false)),
-  LessOrEqual: broadcastRule(boolType, compare((x, y) => x <= y, true)),
-  Greater: broadcastRule(boolType, compare((x, y) => x > y, false)),
-  GreaterOrEqual: broadcastRule(boolType, compare((x, y) => x >= y, true)),
-  And: broadcastRule(boolType, numeric((x, y) => (x && y ? 1 : 0))),
-  Or: broadcastRule(boolType, numeric((x, y) => (x || y ? 1 : 0))),
-  Xor: broadcastRule(boolType, numeric((x, y) => (!x !== !y ? 1 : 0))),
+  Equal: broadcastRule(
+    boolType,
+    compare((x, y) => x === y, true),
+  ),
+  Less: broadcastRule(
+    boolType,
+    compare((x, y) => x < y, false),
+  ),
+  LessOrEqual: broadcastRule(
+    boolType,
+    compare((x, y) => x <= y, true),
+  ),
+  Greater: broadcastRule(
+    boolType,
+    compare((x, y) => x > y, false),
+  ),
+  GreaterOrEqual: broadcastRule(
+    boolType,
+    compare((x, y) => x >= y, true),
+  ),
+  And: broadcastRule(
+    boolType,
+    numeric((x, y) => (x && y ? 1 : 0)),
+  ),
+  Or: broadcastRule(
+    boolType,
+    numeric((x, y) => (x || y ? 1 : 0)),
+  ),
+  Xor: broadcastRule(
+    boolType,
+    numeric((x, y) => (!x !== !y ? 1 : 0)),
+  ),
   Where: broadcastRule((ctx) => ctx.type(1) ?? ctx.type(2), where),
 };

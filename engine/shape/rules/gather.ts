@@ -4,7 +4,12 @@ import { type ConstValue, makeConst, mapIndices, stridesOf } from '../const-valu
 import type { InferContext, ShapeRule } from '../context.js';
 import { formatShape, normalizeAxis } from '../dims.js';
 
-function gatherValue(ctx: InferContext, axis: number, data?: ConstValue, indices?: ConstValue): ConstValue | undefined {
+function gatherValue(
+  ctx: InferContext,
+  axis: number,
+  data?: ConstValue,
+  indices?: ConstValue,
+): ConstValue | undefined {
   if (!data || !indices) return undefined;
   const size = data.dims[axis];
   const idx = indices.values.map((x) => {
@@ -35,8 +40,9 @@ const gather: ShapeRule = (ctx) => {
   const indices = ctx.shape(1);
   const elemType = ctx.type(0);
   if (!data || !indices) return ctx.set(0, { elemType });
-  const axis = normalizeAxis(ctx.int('axis', 0), data.length);
-  if (axis === undefined) ctx.fail(`axis ${ctx.int('axis', 0)} is out of range for ${ctx.describe(0)}`);
+  const axis =
+    normalizeAxis(ctx.int('axis', 0), data.length) ??
+    ctx.fail(`axis ${ctx.int('axis', 0)} is out of range for ${ctx.describe(0)}`);
   const shape = [...data.slice(0, axis), ...indices, ...data.slice(axis + 1)];
   ctx.set(0, { elemType, shape, value: gatherValue(ctx, axis, ctx.value(0), ctx.value(1)) });
 };
@@ -61,8 +67,8 @@ const compress: ShapeRule = (ctx) => {
   const elemType = ctx.type(0);
   const axis = ctx.int('axis');
   if (axis === undefined || !data) return ctx.set(0, { elemType, shape: [null] });
-  const a = normalizeAxis(axis, data.length);
-  if (a === undefined) ctx.fail(`axis ${axis} is out of range for ${formatShape(data)}`);
+  const a =
+    normalizeAxis(axis, data.length) ?? ctx.fail(`axis ${axis} is out of range for ${formatShape(data)}`);
   ctx.set(0, { elemType, shape: data.map((d, i): Dim => (i === a ? null : d)) });
 };
 

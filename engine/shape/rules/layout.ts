@@ -12,8 +12,9 @@ const concat: ShapeRule = (ctx) => {
   const known = shapes.filter((s): s is Dim[] => s !== undefined);
   if (!known.length) return ctx.set(0, { elemType });
   const rank = known[0].length;
-  const axis = normalizeAxis(ctx.int('axis', 0), rank);
-  if (axis === undefined) ctx.fail(`axis ${ctx.int('axis', 0)} is out of range for rank ${rank}`);
+  const axis =
+    normalizeAxis(ctx.int('axis', 0), rank) ??
+    ctx.fail(`axis ${ctx.int('axis', 0)} is out of range for rank ${rank}`);
   const shape: Dim[] = [];
   for (let d = 0; d < rank; d++) {
     if (d === axis) {
@@ -33,7 +34,10 @@ const concat: ShapeRule = (ctx) => {
   const values = present.map((i) => ctx.value(i));
   const value =
     rank === 1 && values.every((v) => v !== undefined)
-      ? makeConst([values.reduce((n, v) => n + v!.values.length, 0)], values.flatMap((v) => v!.values))
+      ? makeConst(
+          [values.reduce((n, v) => n + v!.values.length, 0)],
+          values.flatMap((v) => v!.values),
+        )
       : undefined;
   ctx.set(0, { elemType, shape, value });
 };
@@ -56,7 +60,8 @@ const tile: ShapeRule = (ctx) => {
   const repeats = ctx.value(1)?.values;
   const elemType = ctx.type(0);
   if (!input) return ctx.set(0, { elemType });
-  if (repeats && repeats.length !== input.length) ctx.fail(`${repeats.length} repeats for ${ctx.describe(0)}`);
+  if (repeats && repeats.length !== input.length)
+    ctx.fail(`${repeats.length} repeats for ${ctx.describe(0)}`);
   const shape = input.map((d, i) => {
     const r = repeats?.[i] ?? null;
     if (r === 1) return d;

@@ -25,15 +25,21 @@ export function matmulShape(ctx: InferContext, a?: Dim[], b?: Dim[]): Dim[] | un
   return out;
 }
 
-function matmulRule(a: number, b: number, resultType: (ctx: InferContext) => TensorType | undefined): ShapeRule {
-  return (ctx) => ctx.set(0, { elemType: resultType(ctx), shape: matmulShape(ctx, ctx.shape(a), ctx.shape(b)) });
+function matmulRule(
+  a: number,
+  b: number,
+  resultType: (ctx: InferContext) => TensorType | undefined,
+): ShapeRule {
+  return (ctx) =>
+    ctx.set(0, { elemType: resultType(ctx), shape: matmulShape(ctx, ctx.shape(a), ctx.shape(b)) });
 }
 
 const gemm: ShapeRule = (ctx) => {
   const elemType = ctx.type(0) ?? ctx.type(1);
   const a = ctx.shape(0);
   const b = ctx.shape(1);
-  if ((a && a.length !== 2) || (b && b.length !== 2)) ctx.fail(`operands must be 2-D: ${formatShape(a)} x ${formatShape(b)}`);
+  if ((a && a.length !== 2) || (b && b.length !== 2))
+    ctx.fail(`operands must be 2-D: ${formatShape(a)} x ${formatShape(b)}`);
   const ta = ctx.int('transA', 0) === 1;
   const tb = ctx.int('transB', 0) === 1;
   const m = a ? a[ta ? 1 : 0] : null;
@@ -42,7 +48,8 @@ const gemm: ShapeRule = (ctx) => {
   const c = ctx.has(2) ? ctx.shape(2) : undefined;
   if (c) {
     const r = broadcastShapes([[m, n], c]);
-    if (typeof r === 'string' || r.length !== 2) ctx.fail(`C ${formatShape(c)} does not broadcast to [M, N] = ${formatShape([m, n])}`);
+    if (typeof r === 'string' || r.length !== 2)
+      ctx.fail(`C ${formatShape(c)} does not broadcast to [M, N] = ${formatShape([m, n])}`);
   }
   ctx.set(0, { elemType, shape: [m, n] });
 };

@@ -9,8 +9,9 @@ const topK: ShapeRule = (ctx) => {
   const k: Dim = ctx.opset < 10 ? (ctx.int('k') ?? null) : (ctx.value(1)?.values[0] ?? null);
   let shape: Dim[] | undefined;
   if (input) {
-    const axis = normalizeAxis(ctx.int('axis', -1), input.length);
-    if (axis === undefined) ctx.fail(`axis ${ctx.int('axis', -1)} is out of range for ${ctx.describe(0)}`);
+    const axis =
+      normalizeAxis(ctx.int('axis', -1), input.length) ??
+      ctx.fail(`axis ${ctx.int('axis', -1)} is out of range for ${ctx.describe(0)}`);
     if (typeof k === 'number' && typeof input[axis] === 'number' && k > input[axis]) {
       ctx.fail(`k = ${k} exceeds axis size ${input[axis]}`);
     }
@@ -28,8 +29,9 @@ const oneHot: ShapeRule = (ctx) => {
   const elemType = ctx.type(2);
   if (!indices) return ctx.set(0, { elemType });
   const rank = indices.length + 1;
-  const axis = normalizeAxis(ctx.int('axis', -1), rank);
-  if (axis === undefined) ctx.fail(`axis ${ctx.int('axis', -1)} is out of range for rank ${rank}`);
+  const axis =
+    normalizeAxis(ctx.int('axis', -1), rank) ??
+    ctx.fail(`axis ${ctx.int('axis', -1)} is out of range for rank ${rank}`);
   const shape = [...indices];
   shape.splice(axis, 0, typeof depth === 'number' ? Math.trunc(depth) : null);
   ctx.set(0, { elemType, shape });

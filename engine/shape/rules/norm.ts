@@ -10,7 +10,8 @@ const batchNorm: ShapeRule = (ctx) => {
   sameAsInput(ctx);
   // Training outputs: running (or saved) mean and variance, one per channel.
   const channels: Dim[] = [ctx.shape(1)?.[0] ?? ctx.shape(0)?.[1] ?? null];
-  for (let k = 1; k < ctx.node.outputs.length; k++) ctx.set(k, { elemType: ctx.type(3) ?? ctx.type(0), shape: channels });
+  for (let k = 1; k < ctx.node.outputs.length; k++)
+    ctx.set(k, { elemType: ctx.type(3) ?? ctx.type(0), shape: channels });
 };
 
 const layerNorm: ShapeRule = (ctx) => {
@@ -18,8 +19,9 @@ const layerNorm: ShapeRule = (ctx) => {
   const input = ctx.shape(0);
   const stash = ctx.dtype('stash_type') ?? 'float32';
   if (!input) return [1, 2].forEach((k) => ctx.set(k, { elemType: stash }));
-  const axis = normalizeAxis(ctx.int('axis', -1), input.length);
-  if (axis === undefined) ctx.fail(`axis ${ctx.int('axis', -1)} is out of range for ${ctx.describe(0)}`);
+  const axis =
+    normalizeAxis(ctx.int('axis', -1), input.length) ??
+    ctx.fail(`axis ${ctx.int('axis', -1)} is out of range for ${ctx.describe(0)}`);
   const stats = input.map((d, i) => (i < axis ? d : 1));
   ctx.set(1, { elemType: stash, shape: stats });
   ctx.set(2, { elemType: stash, shape: stats });

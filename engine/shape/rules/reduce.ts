@@ -11,7 +11,9 @@ function reducedAxes(ctx: InferContext, rank: number): Set<number> | 'all' | und
   const axes = fromInput ? (ctx.has(1) ? ctx.numbers(1) : []) : (ctx.ints('axes') ?? []);
   if (!axes) return undefined;
   if (axes.length === 0) return ctx.int('noop_with_empty_axes', 0) === 1 ? new Set() : 'all';
-  return new Set(axes.map((a) => normalizeAxis(a, rank) ?? ctx.fail(`axis ${a} is out of range for rank ${rank}`)));
+  return new Set(
+    axes.map((a) => normalizeAxis(a, rank) ?? ctx.fail(`axis ${a} is out of range for rank ${rank}`)),
+  );
 }
 
 const FOLD: Record<string, (xs: number[]) => number> = {
@@ -41,14 +43,19 @@ const reduce: ShapeRule = (ctx) => {
     else if (keep) shape.push(1);
   });
   const all = input.every((_, i) => reduced(i));
-  ctx.set(0, { elemType, shape, value: all ? foldAll(ctx.node.opType, ctx.value(0), shape as number[]) : undefined });
+  ctx.set(0, {
+    elemType,
+    shape,
+    value: all ? foldAll(ctx.node.opType, ctx.value(0), shape as number[]) : undefined,
+  });
 };
 
 const argReduce: ShapeRule = (ctx) => {
   const input = ctx.shape(0);
   if (!input) return ctx.set(0, { elemType: 'int64' });
-  const axis = normalizeAxis(ctx.int('axis', 0), input.length);
-  if (axis === undefined) ctx.fail(`axis ${ctx.int('axis', 0)} is out of range for ${ctx.describe(0)}`);
+  const axis =
+    normalizeAxis(ctx.int('axis', 0), input.length) ??
+    ctx.fail(`axis ${ctx.int('axis', 0)} is out of range for ${ctx.describe(0)}`);
   const keep = ctx.int('keepdims', 1) === 1;
   const shape = keep ? input.map((d, i) => (i === axis ? 1 : d)) : input.filter((_, i) => i !== axis);
   ctx.set(0, { elemType: 'int64', shape });

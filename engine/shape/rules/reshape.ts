@@ -19,9 +19,11 @@ const reshape: ShapeRule = (ctx) => {
   const elemType = ctx.type(0);
   if (!target) return ctx.set(0, { elemType });
   const allowZero = ctx.int('allowzero', 0) === 1;
-  if (target.filter((d) => d === -1).length > 1) ctx.fail(`shape ${formatShape(target)} has more than one -1`);
+  if (target.filter((d) => d === -1).length > 1)
+    ctx.fail(`shape ${formatShape(target)} has more than one -1`);
   const out: Dim[] = target.map((d, i) => {
-    if (d === 0 && !allowZero) return input ? (input[i] ?? ctx.fail(`shape has 0 at ${i} but input rank is ${input.length}`)) : null;
+    if (d === 0 && !allowZero)
+      return input ? (input[i] ?? ctx.fail(`shape has 0 at ${i} but input rank is ${input.length}`)) : null;
     if (typeof d === 'number' && d < -1) ctx.fail(`shape ${formatShape(target)} has a negative size`);
     return d;
   });
@@ -40,7 +42,9 @@ const reshape: ShapeRule = (ctx) => {
   } else if (total) {
     const want = symbolicProduct(out);
     if (want && want.symbols.length === 0 && total.symbols.length === 0 && want.num !== total.num) {
-      ctx.fail(`cannot reshape ${formatShape(input)} (${total.num} elements) to ${formatShape(out)} (${want.num})`);
+      ctx.fail(
+        `cannot reshape ${formatShape(input)} (${total.num} elements) to ${formatShape(out)} (${want.num})`,
+      );
     }
   }
   ctx.set(0, { elemType, shape: out, value: reshaped(ctx.value(0), out) });
@@ -52,7 +56,7 @@ const flatten: ShapeRule = (ctx) => {
   if (!input) return ctx.set(0, { elemType, shape: [null, null] });
   const axis = ctx.int('axis', 1);
   const a = axis === input.length ? axis : normalizeAxis(axis, input.length);
-  if (a === undefined) ctx.fail(`axis ${axis} is out of range for ${ctx.describe(0)}`);
+  if (a === undefined) return ctx.fail(`axis ${axis} is out of range for ${ctx.describe(0)}`);
   const shape = [dimProduct(input.slice(0, a)), dimProduct(input.slice(a))];
   ctx.set(0, { elemType, shape, value: reshaped(ctx.value(0), shape) });
 };

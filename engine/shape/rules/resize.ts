@@ -10,7 +10,9 @@ function scaled(d: Dim, s: number | undefined): Dim {
 
 function resizeShape(ctx: InferContext, input: Dim[]): Dim[] {
   const r = input.length;
-  const axes = (ctx.ints('axes') ?? input.map((_, i) => i)).map((a) => normalizeAxis(a, r) ?? ctx.fail(`axis ${a} is out of range`));
+  const axes = (ctx.ints('axes') ?? input.map((_, i) => i)).map(
+    (a) => normalizeAxis(a, r) ?? ctx.fail(`axis ${a} is out of range`),
+  );
   const scalesAt = ctx.opset >= 11 ? 2 : 1;
   const sizes = ctx.opset >= 11 && ctx.has(3) ? ctx.value(3)?.values : undefined;
   const out = [...input];

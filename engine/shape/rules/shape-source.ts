@@ -49,7 +49,8 @@ const expand: ShapeRule = (ctx) => {
   const elemType = ctx.type(0);
   if (!input || !target) return ctx.set(0, { elemType });
   const shape = broadcastShapes([input, target]);
-  if (typeof shape === 'string') ctx.fail(`cannot expand ${formatShape(input)} to ${formatShape(target)}: ${shape}`);
+  if (typeof shape === 'string')
+    return ctx.fail(`cannot expand ${formatShape(input)} to ${formatShape(target)}: ${shape}`);
   let value;
   if (allKnown(shape) && shape.reduce((a, b) => a * b, 1) <= MAX_CONST_ELEMENTS) {
     const ones = { dims: shape, values: new Array<Dim>(shape.reduce((a, b) => a * b, 1)).fill(0) };
@@ -63,7 +64,8 @@ const range: ShapeRule = (ctx) => {
   const [start, limit, delta] = [0, 1, 2].map((i) => ctx.value(i)?.values[0] ?? null);
   if (typeof start === 'number' && typeof limit === 'number' && typeof delta === 'number' && delta !== 0) {
     const n = Math.max(Math.ceil((limit - start) / delta), 0);
-    const values = n <= MAX_CONST_ELEMENTS ? Array.from({ length: n }, (_, k) => start + k * delta) : undefined;
+    const values =
+      n <= MAX_CONST_ELEMENTS ? Array.from({ length: n }, (_, k) => start + k * delta) : undefined;
     return ctx.set(0, { elemType, shape: [n], value: values && { dims: [n], values } });
   }
   // arange(n) over a symbolic n keeps the name.
@@ -71,9 +73,11 @@ const range: ShapeRule = (ctx) => {
   ctx.set(0, { elemType, shape: [n] });
 };
 
-const likeInput: ShapeRule = (ctx) => ctx.set(0, { elemType: ctx.dtype('dtype') ?? ctx.type(0), shape: ctx.shape(0) });
+const likeInput: ShapeRule = (ctx) =>
+  ctx.set(0, { elemType: ctx.dtype('dtype') ?? ctx.type(0), shape: ctx.shape(0) });
 
-const random: ShapeRule = (ctx) => ctx.set(0, { elemType: ctx.dtype('dtype') ?? 'float32', shape: ctx.ints('shape') });
+const random: ShapeRule = (ctx) =>
+  ctx.set(0, { elemType: ctx.dtype('dtype') ?? 'float32', shape: ctx.ints('shape') });
 
 export const shapeSourceRules: Record<string, ShapeRule> = {
   Shape: shapeOp,

@@ -15,7 +15,12 @@ interface SliceParams {
 function params(ctx: InferContext, rank: number): SliceParams {
   if (ctx.opset < 10) {
     const starts = ctx.ints('starts');
-    return { starts, ends: ctx.ints('ends'), axes: ctx.ints('axes') ?? starts?.map((_, i) => i), steps: starts?.map(() => 1) };
+    return {
+      starts,
+      ends: ctx.ints('ends'),
+      axes: ctx.ints('axes') ?? starts?.map((_, i) => i),
+      steps: starts?.map(() => 1),
+    };
   }
   const starts = ctx.value(1)?.values;
   const count = starts?.length ?? ctx.shape(1)?.[0];
@@ -71,8 +76,9 @@ const slice: ShapeRule = (ctx) => {
   let value;
   if (v && exact && shape.every((d): d is number => typeof d === 'number')) {
     const strides = stridesOf(v.dims);
-    const values = mapIndices(shape, (index) =>
-      v.values[index.reduce((flat, i, a) => flat + (starts[a] + i * steps[a]) * strides[a], 0)],
+    const values = mapIndices(
+      shape,
+      (index) => v.values[index.reduce((flat, i, a) => flat + (starts[a] + i * steps[a]) * strides[a], 0)],
     );
     value = values && makeConst(shape, values);
   }

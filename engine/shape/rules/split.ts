@@ -26,15 +26,19 @@ const split: ShapeRule = (ctx) => {
   const elemType = ctx.type(0);
   const parts = ctx.node.outputs.length;
   if (!input) return ctx.node.outputs.forEach((_, k) => ctx.set(k, { elemType }));
-  const axis = normalizeAxis(ctx.int('axis', 0), input.length);
-  if (axis === undefined) ctx.fail(`axis ${ctx.int('axis', 0)} is out of range for ${formatShape(input)}`);
+  const axis =
+    normalizeAxis(ctx.int('axis', 0), input.length) ??
+    ctx.fail(`axis ${ctx.int('axis', 0)} is out of range for ${formatShape(input)}`);
   const sizes = partSizes(ctx, input[axis], parts) ?? [];
   const v = ctx.value(0);
   let offset = 0;
   sizes.forEach((size, k) => {
     const shape = input.map((d, i) => (i === axis ? size : d));
     // Only 1-D values are split by value: that is what shape arithmetic uses.
-    const value = v && v.dims.length === 1 && typeof size === 'number' ? makeConst([size], v.values.slice(offset, offset + size)) : undefined;
+    const value =
+      v && v.dims.length === 1 && typeof size === 'number'
+        ? makeConst([size], v.values.slice(offset, offset + size))
+        : undefined;
     if (typeof size === 'number') offset += size;
     ctx.set(k, { elemType, shape, value });
   });

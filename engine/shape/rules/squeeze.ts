@@ -15,7 +15,8 @@ function normalizeAll(ctx: InferContext, axes: number[], rank: number): Set<numb
   const out = new Set<number>();
   for (const axis of axes) {
     const a = normalizeAxis(axis, rank);
-    if (a === undefined || out.has(a)) ctx.fail(`axes [${axes}] are out of range or repeated for rank ${rank}`);
+    if (a === undefined || out.has(a))
+      ctx.fail(`axes [${axes}] are out of range or repeated for rank ${rank}`);
     out.add(a);
   }
   return out;
@@ -46,7 +47,7 @@ const unsqueeze: ShapeRule = (ctx) => {
   const input = ctx.shape(0);
   const elemType = ctx.type(0);
   const axes = axesOf(ctx);
-  if (axes === null) ctx.fail('axes are required');
+  if (axes === null) return ctx.fail('axes are required');
   if (!input || axes === undefined) return ctx.set(0, { elemType });
   const rank = input.length + axes.length;
   const add = normalizeAll(ctx, axes, rank);

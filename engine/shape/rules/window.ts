@@ -13,7 +13,11 @@ export interface Window {
 }
 
 /** Reads the window attributes for `spatial` axes; kernel from the attribute or the given fallback. */
-export function readWindow(ctx: InferContext, spatial: number, kernel: Dim[] | undefined): Window | undefined {
+export function readWindow(
+  ctx: InferContext,
+  spatial: number,
+  kernel: Dim[] | undefined,
+): Window | undefined {
   const k = ctx.ints('kernel_shape') ?? kernel;
   if (!k || k.length !== spatial || !k.every((d): d is number => typeof d === 'number')) return undefined;
   const fill = (v: number, n: number) => new Array<number>(n).fill(v);

@@ -1,4 +1,4 @@
-// Activation functions: Relu, LeakyRelu, PRelu, Elu, Selu, Celu, ThresholdedRelu, Sigmoid, HardSigmoid,
+// Activation functions: Relu, LeakyRelu, Elu, Selu, Celu, ThresholdedRelu, Sigmoid, Swish, HardSigmoid,
 // HardSwish, Tanh, Softplus, Softsign, Mish, Gelu. Attributes are read once in the op constructors;
 // float16/bfloat16 compute in float; Sigmoid/Tanh/Gelu use the vectorizable fastmath functions for float.
 #include <cmath>
@@ -94,6 +94,13 @@ struct SigmoidOp {
   double operator()(double x) const { return 1.0 / (1.0 + std::exp(-x)); }
 };
 
+struct SwishOp {  // x * sigmoid(alpha * x)
+  float alpha;
+  explicit SwishOp(const NodeDesc& n) : alpha(n.getFloat("alpha", 1.0f)) {}
+  float operator()(float x) const { return x * fastmath::sigmoid(alpha * x); }
+  double operator()(double x) const { return x / (1.0 + std::exp(-static_cast<double>(alpha) * x)); }
+};
+
 struct HardSigmoidOp {
   float alpha, beta;
   explicit HardSigmoidOp(const NodeDesc& n) : alpha(n.getFloat("alpha", 0.2f)), beta(n.getFloat("beta", 0.5f)) {}
@@ -170,6 +177,7 @@ using SeluKernel = UnaryKernel<SeluOp, FloatTypes>;
 using CeluKernel = UnaryKernel<CeluOp, FloatTypes>;
 using ThresholdedReluKernel = UnaryKernel<ThresholdedReluOp, FloatTypes>;
 using SigmoidKernel = UnaryKernel<SigmoidOp, FloatTypes>;
+using SwishKernel = UnaryKernel<SwishOp, FloatTypes>;
 using HardSigmoidKernel = UnaryKernel<HardSigmoidOp, FloatTypes>;
 using HardSwishKernel = UnaryKernel<HardSwishOp, FloatTypes>;
 using TanhKernel = UnaryKernel<TanhOp, FloatTypes>;
@@ -198,6 +206,7 @@ ONNX_CPU_KERNEL("ThresholdedRelu", 22, ThresholdedReluKernel);
 ONNX_CPU_KERNEL("Sigmoid", 1, SigmoidKernel);
 ONNX_CPU_KERNEL("Sigmoid", 6, SigmoidKernel);
 ONNX_CPU_KERNEL("Sigmoid", 13, SigmoidKernel);
+ONNX_CPU_KERNEL("Swish", 24, SwishKernel);
 ONNX_CPU_KERNEL("HardSigmoid", 1, HardSigmoidKernel);
 ONNX_CPU_KERNEL("HardSigmoid", 6, HardSigmoidKernel);
 ONNX_CPU_KERNEL("HardSigmoid", 22, HardSigmoidKernel);

@@ -8,6 +8,9 @@
 #include <string>
 #include <type_traits>
 #include <vector>
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
 
 #include "core/error.h"
 #include "core/parallel.h"
@@ -185,6 +188,54 @@ inline void coalesceView(Shape& shape, std::vector<int64_t>& strides) {
   strides.swap(st);
 }
 
+#ifdef __AVX2__
+// d[a * ld + j] = s[j * ls + a] for an 8x8 block of 4-byte elements, in registers.
+inline void transpose8x8x4(const void* src, int64_t ls, void* dst, int64_t ld) {
+  const float* s = static_cast<const float*>(src);
+  float* d = static_cast<float*>(dst);
+  __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + ls), r2 = _mm256_loadu_ps(s + 2 * ls),
+         r3 = _mm256_loadu_ps(s + 3 * ls), r4 = _mm256_loadu_ps(s + 4 * ls), r5 = _mm256_loadu_ps(s + 5 * ls),
+         r6 = _mm256_loadu_ps(s + 6 * ls), r7 = _mm256_loadu_ps(s + 7 * ls);
+  __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+         t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+         t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+  r0 = _mm256_shuffle_ps(t0, t2, 0x44), r1 = _mm256_shuffle_ps(t0, t2, 0xEE), r2 = _mm256_shuffle_ps(t1, t3, 0x44),
+  r3 = _mm256_shuffle_ps(t1, t3, 0xEE), r4 = _mm256_shuffle_ps(t4, t6, 0x44), r5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+  r6 = _mm256_shuffle_ps(t5, t7, 0x44), r7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  _mm256_storeu_ps(d, _mm256_permute2f128_ps(r0, r4, 0x20));
+  _mm256_storeu_ps(d + ld, _mm256_permute2f128_ps(r1, r5, 0x20));
+  _mm256_storeu_ps(d + 2 * ld, _mm256_permute2f128_ps(r2, r6, 0x20));
+  _mm256_storeu_ps(d + 3 * ld, _mm256_permute2f128_ps(r3, r7, 0x20));
+  _mm256_storeu_ps(d + 4 * ld, _mm256_permute2f128_ps(r0, r4, 0x31));
+  _mm256_storeu_ps(d + 5 * ld, _mm256_permute2f128_ps(r1, r5, 0x31));
+  _mm256_storeu_ps(d + 6 * ld, _mm256_permute2f128_ps(r2, r6, 0x31));
+  _mm256_storeu_ps(d + 7 * ld, _mm256_permute2f128_ps(r3, r7, 0x31));
+}
+#endif
+
+// dst[a * dK + j] = src[a + j * sJ] for a in [a0, a1), j in [j0, j1): one tile of a 2-D transpose.
+template <typename S>
+inline void transposeBlock(S* dst, int64_t dK, const S* src, int64_t sJ, int64_t a0, int64_t a1, int64_t j0,
+                           int64_t j1) {
+#ifdef __AVX2__
+  if constexpr (sizeof(S) == 4 && std::is_trivially_copyable_v<S>) {
+    int64_t a = a0;
+    for (; a + 8 <= a1; a += 8) {
+      int64_t j = j0;
+      for (; j + 8 <= j1; j += 8) transpose8x8x4(src + a + j * sJ, sJ, dst + a * dK + j, dK);
+      for (int64_t aa = a; aa < a + 8; ++aa)
+        for (int64_t jj = j; jj < j1; ++jj) dst[aa * dK + jj] = src[aa + jj * sJ];
+    }
+    a0 = a;
+  }
+#endif
+  for (int64_t a = a0; a < a1; ++a) {
+    S* o = dst + a * dK;
+    const S* s = src + a;
+    for (int64_t j = j0; j < j1; ++j) o[j] = s[j * sJ];
+  }
+}
+
 // dst (contiguous, shape `shape`) = the view of src with per-dim element strides `strides` (may be 0 or
 // negative; src points at the view's first element). Contiguous inner runs are copied in bulk; when the
 // source's unit-stride dim is not the innermost one, 2-D tiles are transposed block by block.
@@ -251,11 +302,7 @@ void stridedCopyT(S* dst, const S* src, Shape shape, std::vector<int64_t> stride
       }
       for (int64_t j0 = 0; j0 < inner; j0 += T) {
         const int64_t j1 = std::min(inner, j0 + T);
-        for (int64_t a = k0; a < k1; ++a) {
-          S* o = dst + dof + a * dK;
-          const S* s = src + so + a;
-          for (int64_t j = j0; j < j1; ++j) o[j] = s[j * innerStride];
-        }
+        transposeBlock(dst + dof, dK, src + so, innerStride, k0, k1, j0, j1);
       }
     }
   });
