@@ -1,7 +1,7 @@
 // What the benchmark ran on, for the report header.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 
 export function machineLines(): string[] {
   let cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -21,5 +21,8 @@ export function machineLines(): string[] {
     `date: ${new Date().toISOString()}`,
     `machine: ${availableParallelism()} cores (nproc), ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM`,
     `node ${process.version}, onnxruntime-node ${ortVersion}`,
+    `load average at the end (1/5/15 min): ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' / ')}`,
   ];
 }

@@ -5,6 +5,7 @@ export type { SessionOptions, RunOptions, GraphOptimizationLevel, ExecutionProvi
 export type { TensorType } from './dtype.js';
 export { OnnxfleetError, ModelLoadError, UnsupportedError, RuntimeError, NativeLoadError } from './errors.js';
 export { providerStatus } from './providers.js';
+export { summarizeByOpType, type RunProfile, type NodeTiming, type OpTypeSummary } from './profile/profiler.js';
 export { decodeModel } from './onnx/decode.js';
 export type { Model, Graph, Node, TensorData as ConstantTensor } from './ir/types.js';
 export {

@@ -38,6 +38,7 @@ export interface ResolvedOptions {
   level: GraphOptimizationLevel;
   logSeverityLevel: number;
   enableProfiling: boolean;
+  profileFilePrefix: string;
   freeDimensionOverrides: Record<string, number>;
   disabledOptimizers: string[];
 }
@@ -61,6 +62,7 @@ export function resolveOptions(o: SessionOptions = {}): ResolvedOptions {
     level,
     logSeverityLevel: o.logSeverityLevel ?? 2,
     enableProfiling: o.enableProfiling ?? false,
+    profileFilePrefix: o.profileFilePrefix ?? 'onnxfleet_profile',
     freeDimensionOverrides: o.freeDimensionOverrides ?? {},
     disabledOptimizers: o.disabledOptimizers ?? [],
   };

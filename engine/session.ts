@@ -11,6 +11,7 @@ import { normalizeModel } from './normalize/normalize.js';
 import { constantEvaluator } from './optimizer/evaluate.js';
 import { optimize } from './optimizer/optimize.js';
 import { buildPlan } from './plan/build-plan.js';
+import { decodeTimings, type RunProfile, writeChromeTrace } from './profile/profiler.js';
 import { chooseProvider } from './providers.js';
 import {
   type ResolvedOptions,
@@ -33,6 +34,7 @@ interface ModelMetadata {
   outputs: ValueMetadata[];
   nodes: { name: string; opType: string; domain: string }[];
   provider: string;
+  source?: string;
 }
 
 export type FeedValue = Tensor | Tensor[] | null;
@@ -51,11 +53,16 @@ export class InferenceSession {
   private handle: ModelHandle | undefined;
   private readonly meta: ModelMetadata;
   private readonly options: ResolvedOptions;
+  private readonly profiles: RunProfile[] = [];
+  private readonly source: string;
+  /** Per-node timings of the last run that recorded them (enableProfiling or RunOptions.profile). */
+  lastRunProfile: RunProfile | undefined;
 
   private constructor(handle: ModelHandle, meta: ModelMetadata, options: ResolvedOptions) {
     this.handle = handle;
     this.meta = meta;
     this.options = options;
+    this.source = meta.source ?? 'model';
     this.inputMetadata = meta.inputs;
     this.outputMetadata = meta.outputs;
     this.inputNames = meta.inputs.map((i) => i.name);
@@ -157,6 +164,7 @@ export class InferenceSession {
       outputs: g.outputs.map((o) => metadataOf(o.name, o.type)),
       nodes: plan.nodes.map((n) => ({ name: n.name, opType: n.opType, domain: n.domain })),
       provider,
+      source: where.source,
     };
     let handle: ModelHandle;
     try {
@@ -178,14 +186,17 @@ export class InferenceSession {
     const { fetches, options } = splitRunArgs(this.outputNames, fetchesOrOptions, maybeOptions);
     const handle = this.liveHandle();
     const nativeFeeds = this.prepareFeeds(feeds);
+    const profile = options.profile ?? this.options.enableProfiling;
+    const startUs = (performance.timeOrigin + performance.now()) * 1e3;
     let result;
     try {
-      result = await native().run(handle, nativeFeeds, {
-        threads: this.options.threads,
-        profile: options.profile ?? this.options.enableProfiling,
-      });
+      result = await native().run(handle, nativeFeeds, { threads: this.options.threads, profile });
     } catch (e) {
       throw new RuntimeError((e as Error).message, { cause: e });
+    }
+    if (result.timings) {
+      this.lastRunProfile = { startUs, nodes: decodeTimings(result.timings, this.meta.nodes) };
+      if (this.options.enableProfiling) this.profiles.push(this.lastRunProfile);
     }
     const out: Record<string, FetchValue> = {};
     result.outputs.forEach((v, i) => {
@@ -193,6 +204,26 @@ export class InferenceSession {
       if (fetches.includes(name)) out[name] = fromNative(v);
     });
     return out;
+  }
+
+  /**
+   * Like onnxruntime's endProfiling: writes the runs recorded since creation (enableProfiling) as a Chrome
+   * trace JSON and returns its path.
+   */
+  endProfiling(): string {
+    const prefix = this.options.profileFilePrefix;
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const path = writeChromeTrace(`${prefix}_${stamp}.json`, this.profiles, {
+      model: this.source,
+      provider: this.provider,
+    });
+    this.profiles.length = 0;
+    return path;
+  }
+
+  /** Runs recorded so far with enableProfiling. */
+  get profiledRuns(): readonly RunProfile[] {
+    return this.profiles;
   }
 
   async release(): Promise<void> {

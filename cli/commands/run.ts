@@ -9,6 +9,7 @@ import {
 } from '../../engine/index.js';
 import { collect, nonNegativeInt, positiveInt, splitAssignment } from '../arguments.js';
 import { buildFeeds } from '../feeds.js';
+import { printProfile } from '../profile.js';
 import { describeTensor, formatMs, formatOutput, median } from '../format.js';
 
 interface RunFlags {
@@ -21,6 +22,7 @@ interface RunFlags {
   seed: number;
   optimization: GraphOptimizationLevel;
   profile: boolean;
+  profilePrefix: string;
 }
 
 /** For repeatable --dim NAME=SIZE: accumulates { NAME: SIZE }. */
@@ -34,6 +36,7 @@ async function run(model: string, flags: RunFlags): Promise<void> {
     intraOpNumThreads: flags.threads,
     graphOptimizationLevel: flags.optimization,
     enableProfiling: flags.profile,
+    profileFilePrefix: flags.profilePrefix,
   });
   try {
     const feedList = await buildFeeds(session.inputMetadata, flags.input ?? [], {
@@ -46,7 +49,7 @@ async function run(model: string, flags: RunFlags): Promise<void> {
       const from = f.source === 'random' ? `random, seed ${flags.seed}` : f.source;
       console.log(`input ${f.name}: ${describeTensor(f.tensor)} (${from})`);
     }
-    for (let i = 0; i < flags.warmup; i++) await session.run(feeds);
+    for (let i = 0; i < flags.warmup; i++) await session.run(feeds, { profile: false });
     const times: number[] = [];
     let outputs: Record<string, FetchValue> = {};
     for (let i = 0; i < flags.repeat; i++) {
@@ -58,6 +61,7 @@ async function run(model: string, flags: RunFlags): Promise<void> {
       for (const line of formatOutput(name, outputs[name])) console.log(line);
     const runs = `${flags.repeat} run${flags.repeat === 1 ? '' : 's'}, ${flags.warmup} warmup`;
     console.log(`latency: median ${formatMs(median(times))}, min ${formatMs(Math.min(...times))} (${runs})`);
+    if (flags.profile) printProfile(session);
   } finally {
     await session.release();
   }
@@ -87,6 +91,11 @@ export function runCommand(): Command {
         .choices(['disabled', 'basic', 'extended', 'all'])
         .default('all'),
     )
-    .option('--profile', 'record per-node timings (enableProfiling)', false)
+    .option(
+      '--profile',
+      'print time per op type and write a Chrome trace (Perfetto) of the timed runs',
+      false,
+    )
+    .option('--profile-prefix <path>', 'file name prefix of the Chrome trace', 'onnxfleet_profile')
     .action(run);
 }

@@ -8,7 +8,8 @@ namespace {
 
 class CompressKernel : public Kernel {
  public:
-  CompressKernel(const NodeDesc& n, const CompileContext&) : hasAxis_(n.has("axis")), axis_(n.getInt("axis", 0)) {}
+  CompressKernel(const NodeDesc& n, const CompileContext&)
+      : hasAxis_(n.has("axis")), axis_(n.getInt("axis", 0)) {}
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
     const Tensor& cond = ctx.input(1);
@@ -34,7 +35,8 @@ class CompressKernel : public Kernel {
       const S* s = x.as<S>();
       S* d = y.as<S>();
       for (int64_t o = 0; o < outer; ++o)
-        for (int64_t j = 0; j < nk; ++j) copyN(d + (o * nk + j) * inner, s + (o * dim + keep[j]) * inner, inner);
+        for (int64_t j = 0; j < nk; ++j)
+          copyN(d + (o * nk + j) * inner, s + (o * dim + keep[j]) * inner, inner);
     });
   }
 

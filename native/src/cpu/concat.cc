@@ -26,8 +26,8 @@ class ConcatKernel : public Kernel {
       check(x->dtype == x0.dtype, "input dtypes differ: " + x0.describe() + " and " + x->describe());
       check(x->rank() == r, "input ranks differ: " + x0.describe() + " and " + x->describe());
       for (int64_t d = 0; d < r; ++d)
-        check(d == axis || x->shape[d] == x0.shape[d],
-              "inputs " + x0.describe() + " and " + x->describe() + " differ outside axis " + std::to_string(axis));
+        check(d == axis || x->shape[d] == x0.shape[d], "inputs " + x0.describe() + " and " + x->describe() +
+                                                           " differ outside axis " + std::to_string(axis));
       out[axis] += x->shape[axis];
     }
     Tensor& y = ctx.allocOutput(0, x0.dtype, out);

@@ -25,29 +25,30 @@ class CumSumKernel : public Kernel {
       T* dst = y.as<T>();
       // Work items: (outer slice, block of inner columns).
       const int64_t blk = std::min<int64_t>(inner, 1024), nb = (inner + blk - 1) / blk;
-      parallelFor(ctx.threads(), outer * nb, std::max<int64_t>(1, 16384 / (len * blk)), [&](int64_t b, int64_t e) {
-        std::vector<C> acc(blk);
-        for (int64_t w = b; w < e; ++w) {
-          const int64_t o = w / nb, c0 = (w % nb) * blk, c1 = std::min(inner, c0 + blk), m = c1 - c0;
-          std::fill(acc.begin(), acc.begin() + m, C(0));
-          for (int64_t step = 0; step < len; ++step) {
-            const int64_t a = reverse_ ? len - 1 - step : step;
-            const int64_t off = (o * len + a) * inner + c0;
-            if (exclusive_) {
-              for (int64_t j = 0; j < m; ++j) {
-                const C v = loadC(src[off + j]);
-                dst[off + j] = storeC<T>(acc[j]);
-                acc[j] = static_cast<C>(acc[j] + v);
-              }
-            } else {
-              for (int64_t j = 0; j < m; ++j) {
-                acc[j] = static_cast<C>(acc[j] + loadC(src[off + j]));
-                dst[off + j] = storeC<T>(acc[j]);
+      parallelFor(
+          ctx.threads(), outer * nb, std::max<int64_t>(1, 16384 / (len * blk)), [&](int64_t b, int64_t e) {
+            std::vector<C> acc(blk);
+            for (int64_t w = b; w < e; ++w) {
+              const int64_t o = w / nb, c0 = (w % nb) * blk, c1 = std::min(inner, c0 + blk), m = c1 - c0;
+              std::fill(acc.begin(), acc.begin() + m, C(0));
+              for (int64_t step = 0; step < len; ++step) {
+                const int64_t a = reverse_ ? len - 1 - step : step;
+                const int64_t off = (o * len + a) * inner + c0;
+                if (exclusive_) {
+                  for (int64_t j = 0; j < m; ++j) {
+                    const C v = loadC(src[off + j]);
+                    dst[off + j] = storeC<T>(acc[j]);
+                    acc[j] = static_cast<C>(acc[j] + v);
+                  }
+                } else {
+                  for (int64_t j = 0; j < m; ++j) {
+                    acc[j] = static_cast<C>(acc[j] + loadC(src[off + j]));
+                    dst[off + j] = storeC<T>(acc[j]);
+                  }
+                }
               }
             }
-          }
-        }
-      });
+          });
     });
   }
 

@@ -7,7 +7,8 @@ namespace onnxfleet {
 namespace {
 
 // Copies the 6-D view `six` of x permuted by `perm` into y (contiguous).
-void permuteCopy(KernelContext& ctx, const Tensor& x, Tensor& y, const Shape& six, const int (&perm)[6], const char* what) {
+void permuteCopy(KernelContext& ctx, const Tensor& x, Tensor& y, const Shape& six, const int (&perm)[6],
+                 const char* what) {
   const std::vector<int64_t> st = contiguousStrides(six);
   Shape shape(6);
   std::vector<int64_t> strides(6);

@@ -13,7 +13,10 @@ namespace {
 class DropoutKernel : public Kernel {
  public:
   DropoutKernel(const NodeDesc& n, const CompileContext&)
-      : version_(n.sinceVersion), ratio_(n.getFloat("ratio", 0.5f)), hasSeed_(n.has("seed")), seed_(n.getInt("seed", 0)) {}
+      : version_(n.sinceVersion),
+        ratio_(n.getFloat("ratio", 0.5f)),
+        hasSeed_(n.has("seed")),
+        seed_(n.getInt("seed", 0)) {}
 
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
@@ -66,7 +69,8 @@ class DropoutKernel : public Kernel {
       using T = typename decltype(tag)::type;
       const T* s = x.as<T>();
       T* d = y.as<T>();
-      for (int64_t i = 0; i < x.numel(); ++i) d[i] = mk[i] ? fromFloat<T>(toFloat(s[i]) * scale) : fromFloat<T>(0.f);
+      for (int64_t i = 0; i < x.numel(); ++i)
+        d[i] = mk[i] ? fromFloat<T>(toFloat(s[i]) * scale) : fromFloat<T>(0.f);
     });
   }
 

@@ -58,7 +58,8 @@ class GatherElementsKernel : public Kernel {
     check(r >= 1 && ind.rank() == r, "data and indices must have the same rank >= 1");
     const int64_t axis = normalizeAxis(axis_, r);
     for (int d = 0; d < r; ++d)
-      check(d == axis || ind.shape[d] <= x.shape[d], "indices dim " + std::to_string(d) + " exceeds the data's");
+      check(d == axis || ind.shape[d] <= x.shape[d],
+            "indices dim " + std::to_string(d) + " exceeds the data's");
     const int64_t dim = x.shape[axis], n = ind.numel();
     const std::vector<int64_t> ds = contiguousStrides(x.shape);
     dispatchIndex(ind.dtype, "GatherElements indices", [&](auto itag) {
@@ -110,10 +111,11 @@ class GatherNDKernel : public Kernel {
     const int64_t r = x.rank(), q = ind.rank(), b = batchDims_;
     check(r >= 1 && q >= 1, "data and indices must have rank >= 1");
     check(b >= 0 && b < std::min(r, q), "batch_dims " + std::to_string(b) + " must be less than both ranks");
-    for (int64_t d = 0; d < b; ++d) check(x.shape[d] == ind.shape[d], "batch dims of data and indices differ");
+    for (int64_t d = 0; d < b; ++d)
+      check(x.shape[d] == ind.shape[d], "batch dims of data and indices differ");
     const int64_t k = ind.shape[q - 1];
-    check(k >= 1 && k <= r - b, "indices' last dim " + std::to_string(k) + " must be in [1, " +
-                                    std::to_string(r - b) + "]");
+    check(k >= 1 && k <= r - b,
+          "indices' last dim " + std::to_string(k) + " must be in [1, " + std::to_string(r - b) + "]");
     Shape out(ind.shape.begin(), ind.shape.end() - 1);
     out.insert(out.end(), x.shape.begin() + b + k, x.shape.end());
     const int64_t batches = dimProduct(x.shape, 0, b);

@@ -40,7 +40,8 @@ class OneHotKernel : public Kernel {
     const int64_t axis = normalizeAxis(axis_, r);
     Shape out = ind.shape;
     out.insert(out.begin() + axis, depth);
-    const int64_t outer = dimProduct(ind.shape, 0, axis), inner = dimProduct(ind.shape, axis, ind.shape.size());
+    const int64_t outer = dimProduct(ind.shape, 0, axis),
+                  inner = dimProduct(ind.shape, axis, ind.shape.size());
     Tensor& y = ctx.allocOutput(0, vals.dtype, out);
     dispatchStorage(vals.dtype, "OneHot", [&](auto tag) {
       using S = typename decltype(tag)::type;

@@ -16,11 +16,16 @@ class PadKernel : public Kernel {
         pads_(n.getInts(n.sinceVersion < 2 ? "paddings" : "pads")),
         value_(n.getFloat("value", 0.f)) {
     const std::string m = n.getString("mode", "constant");
-    if (m == "constant") mode_ = Mode::Constant;
-    else if (m == "reflect") mode_ = Mode::Reflect;
-    else if (m == "edge") mode_ = Mode::Edge;
-    else if (m == "wrap" && n.sinceVersion >= 19) mode_ = Mode::Wrap;
-    else throw Error("unsupported pad mode '" + m + "'");
+    if (m == "constant")
+      mode_ = Mode::Constant;
+    else if (m == "reflect")
+      mode_ = Mode::Reflect;
+    else if (m == "edge")
+      mode_ = Mode::Edge;
+    else if (m == "wrap" && n.sinceVersion >= 19)
+      mode_ = Mode::Wrap;
+    else
+      throw Error("unsupported pad mode '" + m + "'");
   }
 
   void compute(KernelContext& ctx) override {
@@ -34,8 +39,8 @@ class PadKernel : public Kernel {
       for (int64_t i = 0; i < r; ++i) axes.push_back(i);
     }
     const size_t na = axes.size();
-    check(raw.size() == 2 * na, "pads has " + std::to_string(raw.size()) + " entries, expected " +
-                                    std::to_string(2 * na));
+    check(raw.size() == 2 * na,
+          "pads has " + std::to_string(raw.size()) + " entries, expected " + std::to_string(2 * na));
     std::vector<int64_t> begin(r, 0), end(r, 0);
     for (size_t i = 0; i < na; ++i) begin[axes[i]] = raw[i], end[axes[i]] = raw[na + i];
 

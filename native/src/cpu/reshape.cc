@@ -9,7 +9,9 @@ namespace {
 class ReshapeKernel : public Kernel {
  public:
   ReshapeKernel(const NodeDesc& n, const CompileContext&)
-      : fromAttr_(n.sinceVersion < 5), allowZero_(n.getInt("allowzero", 0) != 0), shape_(n.getInts("shape")) {}
+      : fromAttr_(n.sinceVersion < 5),
+        allowZero_(n.getInt("allowzero", 0) != 0),
+        shape_(n.getInts("shape")) {}
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
     std::vector<int64_t> req = fromAttr_ ? shape_ : readInts(ctx.input(1), "shape");
@@ -19,7 +21,8 @@ class ReshapeKernel : public Kernel {
     for (size_t i = 0; i < req.size(); ++i) {
       int64_t d = req[i];
       if (d == 0 && !allowZero_) {
-        check(i < x.shape.size(), "shape entry 0 at position " + std::to_string(i) + " has no input dim to copy");
+        check(i < x.shape.size(),
+              "shape entry 0 at position " + std::to_string(i) + " has no input dim to copy");
         d = x.shape[i];
       } else if (d == -1) {
         check(inferAt < 0, "shape has more than one -1");
@@ -53,7 +56,8 @@ class FlattenKernel : public Kernel {
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
     const int64_t r = x.rank();
-    check(axis_ >= -r && axis_ <= r, "axis " + std::to_string(axis_) + " is out of range for rank " + std::to_string(r));
+    check(axis_ >= -r && axis_ <= r,
+          "axis " + std::to_string(axis_) + " is out of range for rank " + std::to_string(r));
     const size_t a = static_cast<size_t>(axis_ < 0 ? axis_ + r : axis_);
     ctx.setOutput(0, withShape(x, {dimProduct(x.shape, 0, a), dimProduct(x.shape, a, x.shape.size())}));
   }
@@ -73,7 +77,8 @@ class SqueezeKernel : public Kernel {
     std::vector<char> drop(x.shape.size(), 0);
     if (given) {
       for (int64_t a : normalizeAxes(fromAttr_ ? axes_ : readInts(ctx.input(1), "axes"), x.rank())) {
-        check(x.shape[a] == 1, "cannot squeeze axis " + std::to_string(a) + " of size " + std::to_string(x.shape[a]));
+        check(x.shape[a] == 1,
+              "cannot squeeze axis " + std::to_string(a) + " of size " + std::to_string(x.shape[a]));
         drop[a] = 1;
       }
     } else {
@@ -92,7 +97,8 @@ class SqueezeKernel : public Kernel {
 
 class UnsqueezeKernel : public Kernel {
  public:
-  UnsqueezeKernel(const NodeDesc& n, const CompileContext&) : fromAttr_(n.sinceVersion < 13), axes_(n.getInts("axes")) {}
+  UnsqueezeKernel(const NodeDesc& n, const CompileContext&)
+      : fromAttr_(n.sinceVersion < 13), axes_(n.getInts("axes")) {}
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
     const std::vector<int64_t> req = fromAttr_ ? axes_ : readInts(ctx.input(1), "axes");

@@ -18,9 +18,11 @@ class ReverseSequenceKernel : public Kernel {
     check(x.rank() >= 2, "ReverseSequence needs rank >= 2");
     const std::vector<int64_t> lens = readInts(ctx.input(1), "sequence_lens");
     const int64_t B = x.shape[batchAxis_], T = x.shape[timeAxis_];
-    check(static_cast<int64_t>(lens.size()) == B, "sequence_lens needs one entry per batch (" + std::to_string(B) + ")");
-    for (int64_t l : lens) check(l >= 0 && l <= T, "sequence length " + std::to_string(l) + " is outside [0, " +
-                                                      std::to_string(T) + "]");
+    check(static_cast<int64_t>(lens.size()) == B,
+          "sequence_lens needs one entry per batch (" + std::to_string(B) + ")");
+    for (int64_t l : lens)
+      check(l >= 0 && l <= T,
+            "sequence length " + std::to_string(l) + " is outside [0, " + std::to_string(T) + "]");
     const int64_t inner = dimProduct(x.shape, 2, x.shape.size());
     const int64_t bStride = (batchAxis_ == 0 ? T : 1) * inner, tStride = (timeAxis_ == 0 ? B : 1) * inner;
     Tensor& y = ctx.allocOutput(0, x.dtype, x.shape);

@@ -21,8 +21,10 @@ Red parseReduction(const NodeDesc& n) {
 
 // Copies data into y, then calls blocks(apply) where apply(dstOffset, updOffset, n) folds n updates in.
 template <typename B>
-void scatterInto(KernelContext& ctx, const Tensor& data, const Tensor& upd, Red red, const char* what, B&& blocks) {
-  check(upd.dtype == data.dtype, "updates dtype " + std::string(dtypeName(upd.dtype)) + " differs from data's");
+void scatterInto(KernelContext& ctx, const Tensor& data, const Tensor& upd, Red red, const char* what,
+                 B&& blocks) {
+  check(upd.dtype == data.dtype,
+        "updates dtype " + std::string(dtypeName(upd.dtype)) + " differs from data's");
   Tensor& y = ctx.allocOutput(0, data.dtype, data.shape);
   copyElements(data.dtype, y.data, data.data, data.numel(), ctx.threads());
   if (red == Red::None) {
@@ -54,18 +56,20 @@ void scatterInto(KernelContext& ctx, const Tensor& data, const Tensor& upd, Red 
 
 class ScatterElementsKernel : public Kernel {
  public:
-  ScatterElementsKernel(const NodeDesc& n, const CompileContext&) : axis_(n.getInt("axis", 0)), red_(parseReduction(n)) {}
+  ScatterElementsKernel(const NodeDesc& n, const CompileContext&)
+      : axis_(n.getInt("axis", 0)), red_(parseReduction(n)) {}
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
     const Tensor& ind = ctx.input(1);
     const Tensor& upd = ctx.input(2);
     const int r = x.rank();
     check(r >= 1 && ind.rank() == r, "data and indices must have the same rank >= 1");
-    check(upd.shape == ind.shape, "updates shape " + shapeToString(upd.shape) + " differs from indices' " +
-                                      shapeToString(ind.shape));
+    check(upd.shape == ind.shape,
+          "updates shape " + shapeToString(upd.shape) + " differs from indices' " + shapeToString(ind.shape));
     const int64_t axis = normalizeAxis(axis_, r);
     for (int d = 0; d < r; ++d)
-      check(d == axis || ind.shape[d] <= x.shape[d], "indices dim " + std::to_string(d) + " exceeds the data's");
+      check(d == axis || ind.shape[d] <= x.shape[d],
+            "indices dim " + std::to_string(d) + " exceeds the data's");
     const int64_t dim = x.shape[axis], n = ind.numel();
     const std::vector<int64_t> ds = contiguousStrides(x.shape);
     std::vector<int64_t> offs(n);

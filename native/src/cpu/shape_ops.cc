@@ -95,7 +95,8 @@ class ConstantOfShapeKernel : public Kernel {
       using S = typename decltype(tag)::type;
       const S v = value_.as<S>()[0];
       S* d = y.as<S>();
-      parallelFor(ctx.threads(), y.numel(), 1 << 16, [&](int64_t b, int64_t e) { std::fill(d + b, d + e, v); });
+      parallelFor(ctx.threads(), y.numel(), 1 << 16,
+                  [&](int64_t b, int64_t e) { std::fill(d + b, d + e, v); });
     });
   }
 
@@ -121,12 +122,14 @@ class RangeKernel : public Kernel {
       check(d != C(0), "delta cannot be 0");
       int64_t n;
       if constexpr (std::is_integral_v<C>) {
-        const __int128 span = static_cast<__int128>(l) - static_cast<__int128>(s), step = static_cast<__int128>(d);
+        const __int128 span = static_cast<__int128>(l) - static_cast<__int128>(s),
+                       step = static_cast<__int128>(d);
         __int128 q = span / step;
         if (q * step != span && (span > 0) == (step > 0)) ++q;  // ceil when the signs agree
         n = q > 0 ? static_cast<int64_t>(q) : 0;
       } else {
-        const double c = std::ceil((static_cast<double>(l) - static_cast<double>(s)) / static_cast<double>(d));
+        const double c =
+            std::ceil((static_cast<double>(l) - static_cast<double>(s)) / static_cast<double>(d));
         check(std::isfinite(c) || c < 0, "Range of non-finite length");
         n = c > 0 ? static_cast<int64_t>(c) : 0;
       }
@@ -140,7 +143,8 @@ class RangeKernel : public Kernel {
 class EyeLikeKernel : public Kernel {
  public:
   EyeLikeKernel(const NodeDesc& n, const CompileContext&)
-      : dtype_(n.has("dtype") ? static_cast<DType>(n.getInt("dtype", 1)) : DType::Undefined), k_(n.getInt("k", 0)) {}
+      : dtype_(n.has("dtype") ? static_cast<DType>(n.getInt("dtype", 1)) : DType::Undefined),
+        k_(n.getInt("k", 0)) {}
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
     check(x.rank() == 2, "EyeLike needs a 2-D input");

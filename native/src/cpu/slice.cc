@@ -55,7 +55,8 @@ class SliceKernel : public Kernel {
       } else {
         s = std::clamp<int64_t>(s, -1, dim - 1);
         e = std::clamp<int64_t>(e, -1, dim - 1);
-        const int64_t back = step == std::numeric_limits<int64_t>::min() ? std::numeric_limits<int64_t>::max() : -step;
+        const int64_t back =
+            step == std::numeric_limits<int64_t>::min() ? std::numeric_limits<int64_t>::max() : -step;
         count = s > e ? 1 + (s - e - 1) / back : 0;
       }
       out[a] = count;

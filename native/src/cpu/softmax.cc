@@ -115,7 +115,8 @@ class SoftmaxKernel : public Kernel {
     const Tensor& x = ctx.input(0);
     const int r = x.rank();
     check(r >= 1, "input must have rank >= 1");
-    const int axis = normalizeAxis(axis_, r, "axis");
+    // Before opset 13 the 2-D split point may also be the rank itself (one column per row).
+    const int axis = legacy_ && axis_ == r ? r : normalizeAxis(axis_, r, "axis");
     Tensor& y = ctx.allocOutput(0, x.dtype, x.shape);
     if (x.numel() == 0) return;
     const int64_t outer = dimProduct(x.shape, 0, axis);

@@ -36,29 +36,32 @@ class SplitKernel : public Kernel {
       } else {  // Split-1 allowed a float tensor here
         dispatchTypes<ONNXFLEET_FLOAT_TYPES>(s.dtype, "Split sizes", [&](auto tag) {
           using T = typename decltype(tag)::type;
-          for (int64_t i = 0; i < s.numel(); ++i) sizes.push_back(static_cast<int64_t>(toFloat(s.as<T>()[i])));
+          for (int64_t i = 0; i < s.numel(); ++i)
+            sizes.push_back(static_cast<int64_t>(toFloat(s.as<T>()[i])));
         });
       }
     } else if (hasAttr_ && version_ < 13) {
       sizes = split_;
     }
     if (!sizes.empty()) {  // an empty split input counts as absent
-      check(static_cast<int64_t>(sizes.size()) == nOut,
-            "split has " + std::to_string(sizes.size()) + " entries for " + std::to_string(nOut) + " outputs");
+      check(
+          static_cast<int64_t>(sizes.size()) == nOut,
+          "split has " + std::to_string(sizes.size()) + " entries for " + std::to_string(nOut) + " outputs");
       int64_t sum = 0;
       for (int64_t v : sizes) {
         check(v >= 0, "negative split size " + std::to_string(v));
         sum += v;
       }
-      check(sum == dim, "split sizes " + shapeToString(sizes) + " do not add up to dim " + std::to_string(dim));
+      check(sum == dim,
+            "split sizes " + shapeToString(sizes) + " do not add up to dim " + std::to_string(dim));
     } else if (version_ >= 18) {
       const int64_t part = (dim + nOut - 1) / nOut;
       check(nOut > 0 && (part * (nOut - 1) < dim || dim == 0),
             "cannot split dim " + std::to_string(dim) + " into " + std::to_string(nOut) + " outputs");
       for (int64_t i = 0; i < nOut; ++i) sizes.push_back(std::min(part, dim - std::min(dim, part * i)));
     } else {
-      check(nOut > 0 && dim % nOut == 0,
-            "dim " + std::to_string(dim) + " does not split evenly into " + std::to_string(nOut) + " outputs");
+      check(nOut > 0 && dim % nOut == 0, "dim " + std::to_string(dim) + " does not split evenly into " +
+                                             std::to_string(nOut) + " outputs");
       sizes.assign(nOut, dim / nOut);
     }
     const int64_t outer = dimProduct(x.shape, 0, axis), inner = dimProduct(x.shape, axis + 1, x.shape.size());
@@ -76,10 +79,9 @@ class SplitKernel : public Kernel {
         using S = typename decltype(tag)::type;
         const S* src = x.as<S>() + first;
         S* dst = y.as<S>();
-        parallelFor(ctx.threads(), outer, std::max<int64_t>(1, 16384 / n),
-                    [&](int64_t b, int64_t e) {
-                      for (int64_t o = b; o < e; ++o) copyN(dst + o * n, src + o * rowIn, n);
-                    });
+        parallelFor(ctx.threads(), outer, std::max<int64_t>(1, 16384 / n), [&](int64_t b, int64_t e) {
+          for (int64_t o = b; o < e; ++o) copyN(dst + o * n, src + o * rowIn, n);
+        });
       });
     }
   }

@@ -8,7 +8,8 @@ namespace {
 
 class TransposeKernel : public Kernel {
  public:
-  TransposeKernel(const NodeDesc& n, const CompileContext&) : hasPerm_(n.has("perm")), perm_(n.getInts("perm")) {}
+  TransposeKernel(const NodeDesc& n, const CompileContext&)
+      : hasPerm_(n.has("perm")), perm_(n.getInts("perm")) {}
 
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
@@ -22,8 +23,8 @@ class TransposeKernel : public Kernel {
           "perm has " + std::to_string(perm.size()) + " entries for an input of rank " + std::to_string(r));
     std::vector<char> seen(r, 0);
     for (int64_t p : perm) {
-      check(p >= 0 && p < r && !seen[p], "perm " + shapeToString(perm) + " is not a permutation of 0.." +
-                                             std::to_string(r - 1));
+      check(p >= 0 && p < r && !seen[p],
+            "perm " + shapeToString(perm) + " is not a permutation of 0.." + std::to_string(r - 1));
       seen[p] = 1;
     }
     const std::vector<int64_t> inStrides = contiguousStrides(x.shape);

@@ -1,4 +1,5 @@
-// Trilu: keeps the upper (j - i >= k) or lower (j - i <= k) triangle of each trailing matrix; zeros elsewhere.
+// Trilu: keeps the upper (j - i >= k) or lower (j - i <= k) triangle of each trailing matrix; zeros
+// elsewhere.
 #include "core/kernel.h"
 #include "cpu/util/shape_util.h"
 

@@ -47,7 +47,8 @@ class UniqueKernel : public Kernel {
         if (j == 0 || cmp(order[j - 1], order[j]) != 0) groupStart.push_back(j);
     });
     const int64_t u = static_cast<int64_t>(groupStart.size());
-    // Group g covers order[groupStart[g] .. next); its first occurrence is order[groupStart[g]] (stable sort).
+    // Group g covers order[groupStart[g] .. next); its first occurrence is order[groupStart[g]] (stable
+    // sort).
     std::vector<int64_t> groups(u);
     std::iota(groups.begin(), groups.end(), 0);
     if (!sorted_)

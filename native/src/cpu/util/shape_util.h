@@ -37,13 +37,14 @@ inline T storeC(typename ComputeType<T>::type v) {
 
 // Maps axis in [-rank, rank) to [0, rank); throws naming `what` otherwise.
 inline int64_t normalizeAxis(int64_t axis, int64_t rank, const char* what = "axis") {
-  check(axis >= -rank && axis < rank, std::string(what) + " " + std::to_string(axis) +
-                                          " is out of range for rank " + std::to_string(rank));
+  check(axis >= -rank && axis < rank,
+        std::string(what) + " " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
   return axis < 0 ? axis + rank : axis;
 }
 
 // Normalises every axis and rejects repeats.
-inline std::vector<int64_t> normalizeAxes(const std::vector<int64_t>& axes, int64_t rank, const char* what = "axes") {
+inline std::vector<int64_t> normalizeAxes(const std::vector<int64_t>& axes, int64_t rank,
+                                          const char* what = "axes") {
   std::vector<int64_t> out;
   out.reserve(axes.size());
   std::vector<char> seen(static_cast<size_t>(rank), 0);
@@ -199,8 +200,9 @@ inline void transpose8x8x4(const void* src, int64_t ls, void* dst, int64_t ld) {
   __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
          t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
          t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-  r0 = _mm256_shuffle_ps(t0, t2, 0x44), r1 = _mm256_shuffle_ps(t0, t2, 0xEE), r2 = _mm256_shuffle_ps(t1, t3, 0x44),
-  r3 = _mm256_shuffle_ps(t1, t3, 0xEE), r4 = _mm256_shuffle_ps(t4, t6, 0x44), r5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+  r0 = _mm256_shuffle_ps(t0, t2, 0x44), r1 = _mm256_shuffle_ps(t0, t2, 0xEE),
+  r2 = _mm256_shuffle_ps(t1, t3, 0x44), r3 = _mm256_shuffle_ps(t1, t3, 0xEE),
+  r4 = _mm256_shuffle_ps(t4, t6, 0x44), r5 = _mm256_shuffle_ps(t4, t6, 0xEE),
   r6 = _mm256_shuffle_ps(t5, t7, 0x44), r7 = _mm256_shuffle_ps(t5, t7, 0xEE);
   _mm256_storeu_ps(d, _mm256_permute2f128_ps(r0, r4, 0x20));
   _mm256_storeu_ps(d + ld, _mm256_permute2f128_ps(r1, r5, 0x20));
