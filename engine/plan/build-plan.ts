@@ -2,7 +2,7 @@
 // (each value is released right after its last reader).
 import { typeCode } from '../dtype.js';
 import { ModelLoadError } from '../errors.js';
-import type { Attribute, Graph, Node, TensorData } from '../ir/types.js';
+import type { Attribute, Graph, Node, TensorData, ValueType } from '../ir/types.js';
 import type { NativeAttr, NativeNode, NativePlan, NativeTensor } from './native-plan.js';
 
 export interface PlanContext {
@@ -197,9 +197,29 @@ function toNativeAttr(
     case 'gs':
       return { name, type: 'gs', value: a.value.map(sub) };
     case 'tp':
+      return { name, type: 's', value: encodeValueType(a.value) };
     case 'ref':
       throw new ModelLoadError(`${ctx.what}: node '${n.name}' (${n.opType}) has an unresolved ${a.type} attribute '${name}'`);
     default:
       return { name, type: a.type, value: a.value };
+  }
+}
+
+/**
+ * A type attribute (Optional's `type`, ...) crosses as a compact string: "tensor:1", "sequence:tensor:7",
+ * "optional:sequence:tensor:1" (numbers are ONNX element type codes).
+ */
+export function encodeValueType(t: ValueType | undefined): string {
+  if (!t) return 'unknown';
+  switch (t.kind) {
+    case 'tensor':
+    case 'sparse_tensor':
+      return `tensor:${typeCode(t.elemType)}`;
+    case 'sequence':
+      return `sequence:${encodeValueType(t.elem)}`;
+    case 'optional':
+      return `optional:${encodeValueType(t.elem)}`;
+    case 'map':
+      return `map:${typeCode(t.keyType)}:${encodeValueType(t.value)}`;
   }
 }
