@@ -1,6 +1,7 @@
-// Normalize: the model as the planner wants it. Inlines model-local functions and applies
-// freeDimensionOverrides to the declared input shapes.
+// Normalize: the model as the planner wants it. Inlines model-local functions, applies
+// freeDimensionOverrides to the declared input shapes, and infers static types and shapes.
 import type { Model } from '../ir/types.js';
+import { writeInferredShapes } from '../shape/index.js';
 import { inlineFunctions } from './inline-functions.js';
 
 export interface NormalizeContext {
@@ -17,5 +18,6 @@ export function normalizeModel(model: Model, ctx: NormalizeContext): Model {
       input.type.shape = input.type.shape.map((d) => (typeof d === 'string' && d in overrides ? overrides[d] : d));
     }
   }
+  writeInferredShapes(model);
   return model;
 }

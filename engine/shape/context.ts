@@ -1,7 +1,7 @@
 // What a shape rule sees: its node's inputs (type, shape, known contents), typed attribute readers, and
 // where to put results. Rules read through this and never touch the graph.
 import { type TensorType, typeName } from '../dtype.js';
-import type { Dim, Node, TensorData } from '../ir/types.js';
+import type { Dim, Graph, Node, TensorData } from '../ir/types.js';
 import { type ConstValue, knownNumbers } from './const-value.js';
 import { formatShape } from './dims.js';
 import { ShapeInferenceError } from './error.js';
@@ -15,6 +15,9 @@ export interface TensorInfo {
 
 export type ShapeRule = (ctx: InferContext) => void;
 
+/** Walks a subgraph in the node's scope; returns what is known about its outputs, by position. */
+export type SubgraphWalker = (graph: Graph, inputs?: TensorInfo[]) => TensorInfo[];
+
 export class InferContext {
   readonly outputs: (TensorInfo | undefined)[] = [];
 
@@ -23,6 +26,8 @@ export class InferContext {
     /** Opset version of the node's domain. */
     readonly opset: number,
     private readonly read: (name: string) => TensorInfo | undefined,
+    /** Infers a subgraph (If branch, Loop body) with this node's scope visible. */
+    readonly subgraph: SubgraphWalker = () => [],
   ) {}
 
   /** Whether optional input i is given. */
@@ -85,6 +90,11 @@ export class InferContext {
   string(name: string, fallback: string): string {
     const a = this.attr(name);
     return a?.type === 's' ? a.value : fallback;
+  }
+
+  graph(name: string): Graph | undefined {
+    const a = this.attr(name);
+    return a?.type === 'g' ? a.value : undefined;
   }
 
   tensor(name: string): TensorData | undefined {

@@ -1,16 +1,27 @@
 // Static shape inference: on the benchmark models (declared outputs, every intermediate value, and
-// onnxruntime's run-time shapes as the oracle) and on small hand-written graphs.
-import { readFileSync } from 'node:fs';
+// onnxruntime's run-time shapes as the oracle), on small hand-written graphs, and on the ONNX backend cases.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import ort from 'onnxruntime-node';
 import { ModelBuilder, attr } from '../../engine/builder/index.js';
-import type { TensorType } from '../../engine/dtype.js';
+import { type TensorType, viewAs } from '../../engine/dtype.js';
 import { ModelLoadError } from '../../engine/errors.js';
 import type { Dim, Model, ValueType } from '../../engine/ir/types.js';
 import { decodeModel } from '../../engine/onnx/decode.js';
 import { messageType } from '../../engine/onnx/schema.js';
-import { inferShapes, ShapeInferenceError, writeInferredShapes } from '../../engine/shape/index.js';
+import { tensorFromProto } from '../../engine/onnx/tensor-proto.js';
+import { knownNumbers } from '../../engine/shape/const-value.js';
+import { formatShape } from '../../engine/shape/dims.js';
+import {
+  inferShapes,
+  inferTensors,
+  ShapeInferenceError,
+  type TensorInfo,
+  writeInferredShapes,
+} from '../../engine/shape/index.js';
 import { Tensor } from '../../engine/tensor.js';
+import { dataRoot, dataSets, listCases, numberedFiles } from '../conformance/cases.js';
 import { MODEL_NAMES, findModel, makeInputs, modelsUnavailable } from '../helpers/models.js';
 
 const infer = (model: Model) => inferShapes(model, { strict: true });
@@ -458,3 +469,100 @@ test('older opsets: Squeeze/Unsqueeze axes and Slice bounds as attributes', (t) 
   t.deepEqual(shapeOf(types, 'sl'), [1, 4, 1, 'n']);
   t.deepEqual(shapeOf(types, 'b'), [1, 4, 1, 'n']);
 });
+
+// ---------------------------------------------------------------------------------------------------------
+// The ONNX backend cases: every model with its test inputs' dims; inferred output shapes must equal the
+// expected outputs' dims. A second pass makes the inputs constants, so value propagation is checked too.
+
+interface BackendReport {
+  resolved: number;
+  unresolved: number;
+  wrong: string[];
+  values: number;
+}
+
+function checkBackendCase(dir: string, asConstants: boolean, report: BackendReport): void {
+  const model = decodeModel(readFileSync(join(dir, 'model.onnx')), { baseDir: dir });
+  const data = dataSets(dir)[0];
+  if (!data) return;
+  const g = model.graph;
+  const inputFiles = numberedFiles(data, 'input');
+  g.inputs
+    .filter((i) => !g.initializers.has(i.name))
+    .forEach((input, k) => {
+      if (input.type?.kind !== 'tensor' || !inputFiles[k]) return;
+      const t = tensorFromProto(messageType('TensorProto').decode(readFileSync(inputFiles[k])), {
+        what: 'input',
+      });
+      input.type.shape = [...t.dims];
+      if (asConstants) g.initializers.set(input.name, { ...t, name: input.name });
+    });
+  if (asConstants) g.inputs = g.inputs.filter((i) => !g.initializers.has(i.name));
+  const expected = numberedFiles(data, 'output');
+  const declared = g.outputs.map((o) => o.type);
+  for (const o of g.outputs) o.type = undefined; // inference must find them
+  let found: Map<string, TensorInfo>;
+  try {
+    found = inferTensors(model, { strict: true });
+  } catch (e) {
+    report.wrong.push(`${dir}: ${(e as Error).message}`);
+    return;
+  }
+  g.outputs.forEach((o, k) => {
+    if (declared[k]?.kind !== 'tensor' || !expected[k]) return;
+    const want = tensorFromProto(messageType('TensorProto').decode(readFileSync(expected[k])), {
+      what: 'output',
+    });
+    const got = found.get(o.name);
+    if (!got?.shape?.every((d) => typeof d === 'number')) return void report.unresolved++;
+    report.resolved++;
+    if (got.elemType !== want.type || JSON.stringify(got.shape) !== JSON.stringify(want.dims)) {
+      report.wrong.push(
+        `${dir} ${o.name}: inferred ${got.elemType}${formatShape(got.shape)}, expected ${want.type}${formatShape(want.dims)}`,
+      );
+    }
+    const known = knownNumbers(got.value);
+    const exact = [
+      'float32',
+      'float64',
+      'int8',
+      'uint8',
+      'int16',
+      'uint16',
+      'int32',
+      'uint32',
+      'int64',
+      'uint64',
+      'bool',
+    ];
+    if (!known || typeof want.data === 'string' || Array.isArray(want.data) || !exact.includes(want.type))
+      return;
+    report.values++;
+    const values = Array.from(viewAs(want.type, want.data) as ArrayLike<number | bigint>, Number);
+    const bad = values.findIndex(
+      (e, i) => !(Object.is(known[i], e) || Math.abs(known[i] - e) <= 1e-5 + 1e-4 * Math.abs(e)),
+    );
+    if (bad >= 0 || values.length !== known.length) {
+      report.wrong.push(`${dir} ${o.name}: element ${bad} folded to ${known[bad]}, expected ${values[bad]}`);
+    }
+  });
+}
+
+const backendRoot = dataRoot();
+if (!existsSync(backendRoot)) {
+  test.skip(`ONNX backend cases: skipped, data not found at ${backendRoot} (set ONNX_BACKEND_DATA)`, () => {});
+} else {
+  for (const asConstants of [false, true]) {
+    test(`ONNX backend cases${asConstants ? ' with constant inputs' : ''}: inferred outputs match expected`, (t) => {
+      const report: BackendReport = { resolved: 0, unresolved: 0, wrong: [], values: 0 };
+      for (const c of listCases(backendRoot)) checkBackendCase(c.dir, asConstants, report);
+      t.log(
+        `${report.resolved} outputs resolved, ${report.unresolved} not; ${report.values} folded values checked`,
+      );
+      t.deepEqual(report.wrong, []);
+      // Most outputs resolve (the rest are ops without a rule, sequences, data-dependent sizes).
+      t.true(report.resolved > (asConstants ? 0.85 : 0.7) * (report.resolved + report.unresolved));
+      if (asConstants) t.true(report.values > 300);
+    });
+  }
+}

@@ -24,23 +24,32 @@ const constant: ShapeRule = (ctx) => {
   ctx.fail('no value attribute');
 };
 
-const NUMBER_TYPES: ReadonlySet<TensorType> = new Set([
-  'float32',
-  'float64',
-  'int32',
-  'int64',
-  'uint32',
-  'uint64',
-]);
+// Integer targets whose conversion is exact for in-range values; anything else is left unknown.
+const INT_RANGE: Partial<Record<TensorType, [number, number]>> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int16: [-32768, 32767],
+  uint16: [0, 65535],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  uint32: [0, 2 ** 32 - 1],
+  int64: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  uint64: [0, Number.MAX_SAFE_INTEGER],
+};
 
 function convert(x: Dim, from: TensorType | undefined, to: TensorType): Dim {
-  // A symbolic size is an integer: it survives casts between integer and float types.
-  if (typeof x === 'string') return isIntegerType(from) && to !== 'bool' && NUMBER_TYPES.has(to) ? x : null;
+  // A symbolic size is a non-negative integer: it survives casts to wide integer and float types.
+  if (typeof x === 'string') {
+    const wide = to === 'int64' || to === 'uint64' || to === 'float32' || to === 'float64';
+    return isIntegerType(from) && wide ? x : null;
+  }
   if (x === null) return null;
   if (to === 'bool') return x ? 1 : 0;
-  if (isIntegerType(to)) return Number.isFinite(x) ? Math.trunc(x) : null;
   if (to === 'float32') return Math.fround(x);
-  return to === 'float64' ? x : null;
+  if (to === 'float64') return x;
+  const range = INT_RANGE[to];
+  if (!range || !Number.isFinite(x)) return null;
+  const n = Math.trunc(x);
+  return n >= range[0] && n <= range[1] ? n : null;
 }
 
 function castTo(ctx: InferContext, to: TensorType | undefined): void {

@@ -5,7 +5,7 @@ import type { Dim } from '../../ir/types.js';
 import { isIntegerType } from '../const-value.js';
 import type { InferContext, ShapeRule } from '../context.js';
 import { broadcastShapes } from '../dims.js';
-import { type ElementFn, foldBroadcast, numeric } from './fold.js';
+import { asType, type ElementFn, foldBroadcast, numeric } from './fold.js';
 
 /** Broadcast shape of inputs `indices`; undefined when any rank is unknown; throws on a proven mismatch. */
 export function broadcastInputs(ctx: InferContext, indices: number[]): Dim[] | undefined {
@@ -20,12 +20,15 @@ function broadcastRule(resultType: (ctx: InferContext) => TensorType | undefined
   return (ctx) => {
     const indices = ctx.node.inputs.map((_, i) => i).filter((i) => ctx.has(i));
     const elemType = resultType(ctx);
-    const value = fn
-      ? foldBroadcast(
+    const value =
+      fn &&
+      asType(
+        foldBroadcast(
           indices.map((i) => ctx.value(i)),
           fn,
-        )
-      : undefined;
+        ),
+        elemType,
+      );
     ctx.set(0, { elemType, shape: broadcastInputs(ctx, indices), value });
   };
 }
@@ -37,10 +40,11 @@ function unary(fn?: (x: number) => number, resultType?: TensorType): ShapeRule {
   return (ctx) => {
     const v = ctx.value(0);
     const values = fn && v?.values.map((x) => (typeof x === 'number' ? fn(x) : null));
+    const elemType = resultType ?? ctx.type(0);
     ctx.set(0, {
-      elemType: resultType ?? ctx.type(0),
+      elemType,
       shape: ctx.shape(0),
-      value: values && v && { dims: v.dims, values },
+      value: asType(values && v && { dims: v.dims, values }, elemType),
     });
   };
 }
@@ -79,48 +83,17 @@ const where: ElementFn = ([c, x, y]) =>
 const arith = (fn?: ElementFn) => broadcastRule(firstType, fn);
 
 const dropout: ShapeRule = (ctx) => {
-  ctx.set(0, { elemType: ctx.type(0), shape: ctx.shape(0), value: ctx.value(0) });
+  // Only inference-mode Dropout (no training_mode input, or a known false one) is the identity.
+  const identity = !ctx.has(2) || ctx.value(2)?.values[0] === 0;
+  ctx.set(0, { elemType: ctx.type(0), shape: ctx.shape(0), value: identity ? ctx.value(0) : undefined });
   ctx.set(1, { elemType: 'bool', shape: ctx.shape(0) });
 };
 
-const UNARY = [
-  'Acos',
-  'Acosh',
-  'Asin',
-  'Asinh',
-  'Atan',
-  'Atanh',
-  'BitwiseNot',
-  'Celu',
-  'Clip',
-  'Cos',
-  'Cosh',
-  'CumSum',
-  'Elu',
-  'Erf',
-  'Exp',
-  'Gelu',
-  'HardSigmoid',
-  'HardSwish',
-  'LeakyRelu',
-  'Log',
-  'Mish',
-  'Reciprocal',
-  'Selu',
-  'Shrink',
-  'Sigmoid',
-  'Sin',
-  'Sinh',
-  'Softplus',
-  'Softsign',
-  'Sqrt',
-  'Tan',
-  'Tanh',
-  'ThresholdedRelu',
-  'Trilu',
-  'ReverseSequence',
-  'Swish',
-];
+const UNARY = (
+  'Acos Acosh Asin Asinh Atan Atanh BitwiseNot Celu Clip Cos Cosh CumProd CumSum Elu Erf Exp Gelu ' +
+  'HardSigmoid HardSwish LeakyRelu Log Mish Reciprocal ReverseSequence Selu Shrink Sigmoid Sin Sinh ' +
+  'Softplus Softsign Sqrt Swish Tan Tanh ThresholdedRelu Trilu'
+).split(' ');
 
 export const elementwiseRules: Record<string, ShapeRule> = {
   ...Object.fromEntries(UNARY.map((op) => [op, unary()])),
@@ -129,7 +102,7 @@ export const elementwiseRules: Record<string, ShapeRule> = {
   Abs: unary(Math.abs),
   Floor: unary(Math.floor),
   Ceil: unary(Math.ceil),
-  Round: unary((x) => Math.round(x)),
+  Round: unary((x) => (Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x))), // half to even
   Relu: unary((x) => Math.max(x, 0)),
   Sign: unary(Math.sign),
   Not: unary((x) => (x ? 0 : 1), 'bool'),
@@ -146,7 +119,11 @@ export const elementwiseRules: Record<string, ShapeRule> = {
   BitwiseAnd: arith(),
   BitwiseOr: arith(),
   BitwiseXor: arith(),
-  PRelu: arith(),
+  PRelu: (ctx) => {
+    // The slope broadcasts to X (before opset 7 it may also be per channel): the result has X's shape.
+    if (ctx.opset >= 7) broadcastInputs(ctx, [0, 1]);
+    ctx.set(0, { elemType: ctx.type(0), shape: ctx.shape(0) });
+  },
   Max: arith(extreme(Math.max)),
   Min: arith(extreme(Math.min)),
   Sum: arith(),

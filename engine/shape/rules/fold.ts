@@ -1,4 +1,5 @@
 // Element-wise evaluation of known small tensors with numpy broadcasting, for value propagation.
+import type { TensorType } from '../../dtype.js';
 import type { Dim } from '../../ir/types.js';
 import { type ConstValue, makeConst, mapIndices, stridesOf } from '../const-value.js';
 import { allKnown, broadcastShapes } from '../dims.js';
@@ -30,4 +31,10 @@ export function numeric(fn: (...xs: number[]) => number): ElementFn {
   return (args) => {
     return args.every((a) => typeof a === 'number') ? fn(...(args as number[])) : null;
   };
+}
+
+/** Rounds folded numbers to float32 when that is the result type, so folded values match run-time ones. */
+export function asType(v: ConstValue | undefined, type: TensorType | undefined): ConstValue | undefined {
+  if (!v || type !== 'float32') return v;
+  return { dims: v.dims, values: v.values.map((x) => (typeof x === 'number' ? Math.fround(x) : x)) };
 }

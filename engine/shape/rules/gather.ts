@@ -2,7 +2,7 @@
 import type { Dim } from '../../ir/types.js';
 import { type ConstValue, makeConst, mapIndices, stridesOf } from '../const-value.js';
 import type { InferContext, ShapeRule } from '../context.js';
-import { formatShape, normalizeAxis } from '../dims.js';
+import { dimProduct, formatShape, normalizeAxis } from '../dims.js';
 
 function gatherValue(
   ctx: InferContext,
@@ -66,10 +66,15 @@ const compress: ShapeRule = (ctx) => {
   const data = ctx.shape(0);
   const elemType = ctx.type(0);
   const axis = ctx.int('axis');
-  if (axis === undefined || !data) return ctx.set(0, { elemType, shape: [null] });
+  const keep = ctx.numbers(1);
+  // With a known condition the kept count is known: its true entries within the selected extent.
+  const kept = (extent: Dim): Dim =>
+    keep && typeof extent === 'number' ? keep.slice(0, extent).filter((x) => x !== 0).length : null;
+  if (!data) return ctx.set(0, { elemType, shape: axis === undefined ? [null] : undefined });
+  if (axis === undefined) return ctx.set(0, { elemType, shape: [kept(dimProduct(data))] });
   const a =
     normalizeAxis(axis, data.length) ?? ctx.fail(`axis ${axis} is out of range for ${formatShape(data)}`);
-  ctx.set(0, { elemType, shape: data.map((d, i): Dim => (i === a ? null : d)) });
+  ctx.set(0, { elemType, shape: data.map((d, i): Dim => (i === a ? kept(d) : d)) });
 };
 
 export const gatherRules: Record<string, ShapeRule> = {

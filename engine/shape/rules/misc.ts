@@ -1,7 +1,6 @@
-// Ops with data-dependent or multi-output shapes: TopK, NonZero, OneHot, NonMaxSuppression, Unique, and If
-// (whose outputs are what both branches declare).
-import type { Dim, Graph, ValueType } from '../../ir/types.js';
-import type { TensorInfo, ShapeRule } from '../context.js';
+// Ops with data-dependent or multi-output shapes: TopK, NonZero, OneHot, NonMaxSuppression, Unique.
+import type { Dim } from '../../ir/types.js';
+import type { ShapeRule } from '../context.js';
 import { normalizeAxis } from '../dims.js';
 
 const topK: ShapeRule = (ctx) => {
@@ -21,7 +20,11 @@ const topK: ShapeRule = (ctx) => {
   ctx.set(1, { elemType: 'int64', shape });
 };
 
-const nonZero: ShapeRule = (ctx) => ctx.set(0, { elemType: 'int64', shape: [ctx.rank(0) ?? null, null] });
+const nonZero: ShapeRule = (ctx) => {
+  const v = ctx.value(0);
+  const count = v && v.values.every((x) => x !== null) ? v.values.filter((x) => x !== 0).length : null;
+  ctx.set(0, { elemType: 'int64', shape: [ctx.rank(0) ?? null, count] });
+};
 
 const oneHot: ShapeRule = (ctx) => {
   const indices = ctx.shape(0);
@@ -48,33 +51,10 @@ const unique: ShapeRule = (ctx) => {
   for (const k of [1, 2, 3]) ctx.set(k, { elemType: 'int64', shape: [null] });
 };
 
-function fromDeclared(t: ValueType | undefined): TensorInfo {
-  return t?.kind === 'tensor' ? { elemType: t.elemType, shape: t.shape } : {};
-}
-
-/** Per-dim agreement of the two branches: equal dims stay, different ones become unknown. */
-function agree(a: TensorInfo, b: TensorInfo): TensorInfo {
-  const elemType = a.elemType ?? b.elemType;
-  if (!a.shape || !b.shape || a.shape.length !== b.shape.length) return { elemType };
-  return { elemType, shape: a.shape.map((d, i) => (d !== null && d === b.shape![i] ? d : null)) };
-}
-
-const ifOp: ShapeRule = (ctx) => {
-  const branch = (name: string): Graph | undefined => {
-    const a = ctx.attr(name);
-    return a?.type === 'g' ? a.value : undefined;
-  };
-  const [then, otherwise] = [branch('then_branch'), branch('else_branch')];
-  ctx.node.outputs.forEach((_, k) => {
-    ctx.set(k, agree(fromDeclared(then?.outputs[k]?.type), fromDeclared(otherwise?.outputs[k]?.type)));
-  });
-};
-
 export const miscRules: Record<string, ShapeRule> = {
   TopK: topK,
   NonZero: nonZero,
   OneHot: oneHot,
   NonMaxSuppression: nonMaxSuppression,
   Unique: unique,
-  If: ifOp,
 };

@@ -38,4 +38,5 @@ export const normRules: Record<string, ShapeRule> = {
   LpNormalization: sameAsInput,
   MeanVarianceNormalization: sameAsInput,
   LRN: sameAsInput,
+  RMSNormalization: sameAsInput,
 };

@@ -24,14 +24,6 @@ const globalPool: ShapeRule = (ctx) => {
   ctx.set(0, { elemType: ctx.type(0), shape: input?.map((d, i) => (i < 2 ? d : 1)) });
 };
 
-const roiAlign: ShapeRule = (ctx) => {
-  const rois = ctx.shape(1);
-  const channels = ctx.shape(0)?.[1] ?? null;
-  const h = ctx.int('output_height', 1);
-  const w = ctx.int('output_width', 1);
-  ctx.set(0, { elemType: ctx.type(0), shape: [rois?.[0] ?? null, channels, h, w] });
-};
-
 export const poolRules: Record<string, ShapeRule> = {
   MaxPool: pool,
   AveragePool: pool,
@@ -39,5 +31,4 @@ export const poolRules: Record<string, ShapeRule> = {
   GlobalAveragePool: globalPool,
   GlobalMaxPool: globalPool,
   GlobalLpPool: globalPool,
-  RoiAlign: roiAlign,
 };

@@ -18,7 +18,17 @@ function resizeShape(ctx: InferContext, input: Dim[]): Dim[] {
   const out = [...input];
   if (ctx.opset >= 11 && ctx.has(3)) {
     const policy = ctx.string('keep_aspect_ratio_policy', 'stretch');
-    axes.forEach((a, k) => (out[a] = sizes && policy === 'stretch' ? (sizes[k] ?? null) : null));
+    if (policy === 'stretch') axes.forEach((a, k) => (out[a] = sizes?.[k] ?? null));
+    else axes.forEach((a) => (out[a] = null));
+    // not_larger / not_smaller: one common scale, the smallest or largest of sizes / input.
+    const ratios = axes.map((a, k) => {
+      const [s, d] = [sizes?.[k], input[a]];
+      return typeof s === 'number' && typeof d === 'number' && d > 0 ? s / d : undefined;
+    });
+    if (policy !== 'stretch' && ratios.every((r): r is number => r !== undefined)) {
+      const scale = policy === 'not_larger' ? Math.min(...ratios) : Math.max(...ratios);
+      axes.forEach((a) => (out[a] = Math.round(scale * (input[a] as number))));
+    }
     return out;
   }
   const scales = ctx.has(scalesAt) ? ctx.numbers(scalesAt) : undefined;

@@ -79,6 +79,11 @@ const likeInput: ShapeRule = (ctx) =>
 const random: ShapeRule = (ctx) =>
   ctx.set(0, { elemType: ctx.dtype('dtype') ?? 'float32', shape: ctx.ints('shape') });
 
+const windowFunction: ShapeRule = (ctx) => {
+  const size = ctx.value(0)?.values[0] ?? null;
+  ctx.set(0, { elemType: ctx.dtype('output_datatype') ?? 'float32', shape: [size] });
+};
+
 export const shapeSourceRules: Record<string, ShapeRule> = {
   Shape: shapeOp,
   Size: size,
@@ -88,6 +93,10 @@ export const shapeSourceRules: Record<string, ShapeRule> = {
   EyeLike: likeInput,
   RandomNormalLike: likeInput,
   RandomUniformLike: likeInput,
+  Bernoulli: likeInput,
+  HannWindow: windowFunction,
+  HammingWindow: windowFunction,
+  BlackmanWindow: windowFunction,
   RandomNormal: random,
   RandomUniform: random,
 };

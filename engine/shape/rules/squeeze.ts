@@ -48,7 +48,13 @@ const unsqueeze: ShapeRule = (ctx) => {
   const elemType = ctx.type(0);
   const axes = axesOf(ctx);
   if (axes === null) return ctx.fail('axes are required');
-  if (!input || axes === undefined) return ctx.set(0, { elemType });
+  if (!input) return ctx.set(0, { elemType });
+  if (axes === undefined) {
+    // Axes not known, but how many: the rank is known.
+    const count = ctx.shape(1)?.[0];
+    const shape = typeof count === 'number' ? new Array<Dim>(input.length + count).fill(null) : undefined;
+    return ctx.set(0, { elemType, shape });
+  }
   const rank = input.length + axes.length;
   const add = normalizeAll(ctx, axes, rank);
   const shape: Dim[] = [];
