@@ -1,6 +1,11 @@
 // Activation functions: Relu, LeakyRelu, Elu, Selu, Celu, ThresholdedRelu, Sigmoid, Swish, HardSigmoid,
 // HardSwish, Tanh, Softplus, Softsign, Mish, Gelu. Attributes are read once in the op constructors;
 // float16/bfloat16 compute in float; Sigmoid/Tanh/Gelu use the vectorizable fastmath functions for float.
+// GCC keeps FP work that sits behind a condition out of vectorized loops unless FP exceptions may be
+// ignored; nothing here reads them, so let the fastmath loops vectorize (must precede every include).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include <cmath>
 #include <type_traits>
 
@@ -61,7 +66,8 @@ struct EluOp {
 struct SeluOp {
   float alpha, gamma;
   explicit SeluOp(const NodeDesc& n)
-      : alpha(n.getFloat("alpha", 1.67326319217681884765625f)), gamma(n.getFloat("gamma", 1.05070102214813232421875f)) {}
+      : alpha(n.getFloat("alpha", 1.67326319217681884765625f)),
+        gamma(n.getFloat("gamma", 1.05070102214813232421875f)) {}
   template <typename F>
   F operator()(F x) const {
     return F(gamma) * (x > F(0) ? x : F(alpha) * std::expm1(x));
@@ -103,7 +109,8 @@ struct SwishOp {  // x * sigmoid(alpha * x)
 
 struct HardSigmoidOp {
   float alpha, beta;
-  explicit HardSigmoidOp(const NodeDesc& n) : alpha(n.getFloat("alpha", 0.2f)), beta(n.getFloat("beta", 0.5f)) {}
+  explicit HardSigmoidOp(const NodeDesc& n)
+      : alpha(n.getFloat("alpha", 0.2f)), beta(n.getFloat("beta", 0.5f)) {}
   template <typename F>
   F operator()(F x) const {
     const F v = F(alpha) * x + F(beta);
@@ -152,21 +159,42 @@ struct MishOp {
   }
 };
 
-struct GeluOp {
-  bool tanhApprox;
-  explicit GeluOp(const NodeDesc& n) {
-    const std::string a = n.getString("approximate", "none");
-    check(a == "none" || a == "tanh", "Gelu approximate must be 'none' or 'tanh', got '" + a + "'");
-    tanhApprox = a == "tanh";
-  }
+// Gelu: x * Phi(x) exactly (erf) or with the tanh approximation; two ops so each loop stays branch-free.
+struct GeluErfOp {
+  explicit GeluErfOp(const NodeDesc&) {}
   template <typename F>
   F operator()(F x) const {
-    if (tanhApprox) {
-      const F inner = F(0.7978845608028654) * (x + F(0.044715) * x * x * x);
-      return F(0.5) * x * (F(1) + tanhOf(inner));
-    }
     return F(0.5) * x * (F(1) + erfOf(x * F(0.7071067811865476)));
   }
+};
+struct GeluTanhOp {
+  explicit GeluTanhOp(const NodeDesc&) {}
+  template <typename F>
+  F operator()(F x) const {
+    const F inner = F(0.7978845608028654) * (x + F(0.044715) * x * x * x);
+    return F(0.5) * x * (F(1) + tanhOf(inner));
+  }
+};
+
+class GeluKernel : public Kernel {
+ public:
+  GeluKernel(const NodeDesc& n, const CompileContext& c) : erf_(n, c), tanh_(n, c) {
+    const std::string a = n.getString("approximate", "none");
+    check(a == "none" || a == "tanh", "Gelu approximate must be 'none' or 'tanh', got '" + a + "'");
+    tanhApprox_ = a == "tanh";
+  }
+  void compute(KernelContext& ctx) override {
+    if (tanhApprox_) {
+      tanh_.compute(ctx);
+    } else {
+      erf_.compute(ctx);
+    }
+  }
+
+ private:
+  UnaryKernel<GeluErfOp, FloatTypes> erf_;
+  UnaryKernel<GeluTanhOp, FloatTypes> tanh_;
+  bool tanhApprox_ = false;
 };
 
 using ReluTypes = TypeList<ONNXFLEET_FLOAT_TYPES, int8_t, int16_t, int32_t, int64_t>;
@@ -184,7 +212,6 @@ using TanhKernel = UnaryKernel<TanhOp, FloatTypes>;
 using SoftplusKernel = UnaryKernel<SoftplusOp, FloatTypes>;
 using SoftsignKernel = UnaryKernel<SoftsignOp, FloatTypes>;
 using MishKernel = UnaryKernel<MishOp, FloatTypes>;
-using GeluKernel = UnaryKernel<GeluOp, FloatTypes>;
 
 ONNX_CPU_KERNEL("Relu", 1, ReluKernel);
 ONNX_CPU_KERNEL("Relu", 6, ReluKernel);

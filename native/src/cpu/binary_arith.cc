@@ -33,7 +33,8 @@ struct DivFn {
     if constexpr (std::is_integral_v<T>) {
       if (b == 0) return 0;
       if constexpr (std::is_signed_v<T>) {
-        if (b == -1) return static_cast<T>(std::make_unsigned_t<T>(0) - static_cast<std::make_unsigned_t<T>>(a));
+        if (b == -1)
+          return static_cast<T>(std::make_unsigned_t<T>(0) - static_cast<std::make_unsigned_t<T>>(a));
       }
       return static_cast<T>(a / b);
     } else {
@@ -76,7 +77,7 @@ void runArith(KernelContext& ctx, const LegacyBroadcast& legacy, const char* nam
   Types::dispatch(a.dtype, name, [&](auto tag) {
     using T = typename decltype(tag)::type;
     Tensor& out = ctx.allocOutput(0, a.dtype, shape);
-    binaryBroadcast<T, T, T>(a, b, out, ctx.threads(), Lifted<T, Fn>{});
+    binaryBroadcastSame<T>(a, b, out, ctx.threads(), Fn{});
   });
 }
 

@@ -16,8 +16,8 @@ namespace {
 DType parseTo(const NodeDesc& n) {
   const Attr& a = n.required("to");
   if (a.type == Attr::Type::String) {  // Cast-1: "FLOAT", "INT64", ...
-    static const char* names[] = {"UNDEFINED", "FLOAT",  "UINT8",  "INT8",       "UINT16",    "INT16",
-                                  "INT32",     "INT64",  "STRING", "BOOL",       "FLOAT16",   "DOUBLE",
+    static const char* names[] = {"UNDEFINED", "FLOAT",  "UINT8",     "INT8",       "UINT16",  "INT16",
+                                  "INT32",     "INT64",  "STRING",    "BOOL",       "FLOAT16", "DOUBLE",
                                   "UINT32",    "UINT64", "COMPLEX64", "COMPLEX128", "BFLOAT16"};
     for (int i = 1; i < static_cast<int>(sizeof(names) / sizeof(names[0])); ++i)
       if (a.s == names[i]) return static_cast<DType>(i);
@@ -67,8 +67,9 @@ void castTensor(const Tensor& src, Tensor& dst, bool saturate, E8M0Rounding roun
     plain.dtype = DType::Int64;
     plain.data = i64.data();
   } else if (src.dtype == DType::String) {
-    const bool toInt = dst.dtype != DType::Float && dst.dtype != DType::Double && dst.dtype != DType::Float16 &&
-                       dst.dtype != DType::BFloat16 && !isSmallFloat(dst.dtype);
+    const bool toInt = dst.dtype != DType::Float && dst.dtype != DType::Double &&
+                       dst.dtype != DType::Float16 && dst.dtype != DType::BFloat16 &&
+                       !isSmallFloat(dst.dtype);
     if (toInt) {
       i64.resize(n);
       for (int64_t i = 0; i < n; ++i) i64[i] = parseInt(src.as<std::string>()[i]);

@@ -39,9 +39,10 @@ class ClipKernel : public Kernel {
  private:
   template <typename T>
   static typename ComputeType<T>::type bound(const Tensor& t, const Tensor& x, const char* what) {
-    check(t.dtype == x.dtype, std::string("Clip ") + what + " has dtype " + dtypeName(t.dtype) + ", input has " +
-                                  dtypeName(x.dtype));
-    check(t.numel() == 1, std::string("Clip ") + what + " must be a scalar, got shape " + shapeToString(t.shape));
+    check(t.dtype == x.dtype, std::string("Clip ") + what + " has dtype " + dtypeName(t.dtype) +
+                                  ", input has " + dtypeName(x.dtype));
+    check(t.numel() == 1,
+          std::string("Clip ") + what + " must be a scalar, got shape " + shapeToString(t.shape));
     if constexpr (kIsHalfLike<T>) {
       return toFloat(t.as<T>()[0]);
     } else {

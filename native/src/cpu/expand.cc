@@ -25,8 +25,8 @@ class ExpandKernel : public Kernel {
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
     const std::vector<int64_t> req = readInts(ctx.input(1), "shape");
-    for (int64_t d : req) check(d >= 0, "negative dim in shape " + shapeToString(req));
     const Shape out = expandShape(x.shape, req);
+    checkedNumel(out, "Expand");
     if (out == x.shape) {
       ctx.setOutput(0, x);
       return;

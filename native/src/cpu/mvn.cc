@@ -1,6 +1,6 @@
 // MeanVarianceNormalization: (X - E[X]) / (sqrt(E[X^2] - E[X]^2) + 1e-9) with the expectations taken over
-// `axes` (default [0, 2, 3]), as in the ONNX function definition. Uses the generic reduction plan twice:
-// once to gather the statistics per kept position, once to walk the same elements and normalize them.
+// `axes` (default [0, 2, 3]), as in the ONNX function definition but with a two-pass variance. The generic
+// reduction plan gives the means; walking the same plan then gathers the variances and normalizes.
 #include <cmath>
 
 #include "core/kernel.h"
@@ -10,22 +10,12 @@ namespace onnxfleet {
 namespace {
 
 template <typename F>
-struct Stat {
-  F mean, scale;  // y = (x - mean) * scale
-};
-
-template <typename F>
-struct MomentsOp {
-  struct Acc {
-    F s, ss;
-  };
-  Acc init() const { return {F(0), F(0)}; }
-  void step(Acc& a, F v) const { a.s += v, a.ss += v * v; }
-  void merge(Acc& a, const Acc& b) const { a.s += b.s, a.ss += b.ss; }
-  Stat<F> finish(const Acc& a, int64_t n) const {
-    const F m = a.s / F(n), var = std::max(F(0), a.ss / F(n) - m * m);
-    return {m, F(1) / (std::sqrt(var) + F(1e-9))};
-  }
+struct SumOp {
+  using Acc = F;
+  F init() const { return F(0); }
+  void step(F& a, F v) const { a += v; }
+  void merge(F& a, const F& b) const { a += b; }
+  F finish(F a, int64_t n) const { return a / F(n); }
 };
 
 class MvnKernel : public Kernel {
@@ -43,22 +33,29 @@ class MvnKernel : public Kernel {
     dispatchTypes<ONNXFLEET_FLOAT_TYPES>(x.dtype, "MeanVarianceNormalization", [&](auto tag) {
       using T = typename decltype(tag)::type;
       using F = FloatCompute<T>;
-      std::vector<Stat<F>> st(p.outputs);
+      std::vector<F> mean(p.outputs), scale(p.outputs, F(0));
       const T* xp = x.as<T>();
       T* yp = y.as<T>();
-      runReduce(p, xp, st.data(), ctx.threads(), MomentsOp<F>{});
-      const int64_t rows = static_cast<int64_t>(p.base.size());
-      parallelFor(ctx.threads(), rows, std::max<int64_t>(1, 16384 / (p.count * (p.innerReduced ? 1 : p.inner))),
-                  [&](int64_t b, int64_t e) {
-                    for (int64_t o = b; o < e; ++o)
-                      for (int64_t off : p.roff) {
-                        const int64_t at = p.base[o] + off;
-                        for (int64_t j = 0; j < p.inner; ++j) {
-                          const Stat<F>& s = st[p.innerReduced ? o : o * p.inner + j];
-                          yp[at + j] = Num<T>::store((static_cast<F>(Num<T>::load(xp[at + j])) - s.mean) * s.scale);
-                        }
-                      }
-                  });
+      runReduce(p, xp, mean.data(), ctx.threads(), SumOp<F>{});
+      // Visits every element of plan row o with its statistic index; rows own disjoint statistics.
+      auto walk = [&](auto&& fn) {
+        const int64_t rows = static_cast<int64_t>(p.base.size());
+        parallelFor(ctx.threads(), rows, std::max<int64_t>(1, 16384 / (p.count * (p.innerReduced ? 1 : p.inner))),
+                    [&](int64_t b, int64_t e) {
+                      for (int64_t o = b; o < e; ++o)
+                        for (int64_t off : p.roff)
+                          for (int64_t j = 0, at = p.base[o] + off; j < p.inner; ++j)
+                            fn(at + j, p.innerReduced ? o : o * p.inner + j);
+                    });
+      };
+      walk([&](int64_t at, int64_t s) {
+        const F d = static_cast<F>(Num<T>::load(xp[at])) - mean[s];
+        scale[s] += d * d;
+      });
+      for (auto& v : scale) v = F(1) / (std::sqrt(v / F(p.count)) + F(1e-9));
+      walk([&](int64_t at, int64_t s) {
+        yp[at] = Num<T>::store((static_cast<F>(Num<T>::load(xp[at])) - mean[s]) * scale[s]);
+      });
     });
   }
 

@@ -42,6 +42,7 @@ class OneHotKernel : public Kernel {
     out.insert(out.begin() + axis, depth);
     const int64_t outer = dimProduct(ind.shape, 0, axis),
                   inner = dimProduct(ind.shape, axis, ind.shape.size());
+    checkedNumel(out, "OneHot");
     Tensor& y = ctx.allocOutput(0, vals.dtype, out);
     dispatchStorage(vals.dtype, "OneHot", [&](auto tag) {
       using S = typename decltype(tag)::type;

@@ -44,14 +44,17 @@ class PadKernel : public Kernel {
     std::vector<int64_t> begin(r, 0), end(r, 0);
     for (size_t i = 0; i < na; ++i) begin[axes[i]] = raw[i], end[axes[i]] = raw[na + i];
 
+    constexpr int64_t kMaxPad = int64_t{1} << 40;
+    for (int64_t p : raw) check(p >= -kMaxPad && p <= kMaxPad, "pad " + std::to_string(p) + " is too large");
     Shape out(r);
+    for (int64_t a = 0; a < r; ++a) out[a] = x.shape[a] + begin[a] + end[a];
+    checkedNumel(out, "Pad");
     std::vector<std::vector<int64_t>> maps(r);
     for (int64_t a = 0; a < r; ++a) {
       const int64_t d = x.shape[a];
       const int64_t lo = std::max<int64_t>(0, -begin[a]), hi = d - std::max<int64_t>(0, -end[a]);
       check(hi >= lo, "negative pads crop more than dim " + std::to_string(a) + " holds");
-      const int64_t dc = hi - lo, pb = std::max<int64_t>(0, begin[a]), pe = std::max<int64_t>(0, end[a]);
-      out[a] = dc + pb + pe;
+      const int64_t dc = hi - lo, pb = std::max<int64_t>(0, begin[a]);
       check(dc > 0 || out[a] == 0 || mode_ == Mode::Constant,
             "cannot pad an empty dim " + std::to_string(a) + " in this mode");
       auto& m = maps[a];
@@ -85,8 +88,12 @@ class PadKernel : public Kernel {
     }
     Tensor& y = ctx.allocOutput(0, x.dtype, out);
     if (y.numel() == 0) return;
+    const bool sub = isSubByte(x.dtype);
     if (r == 0) {
-      copyElements(x.dtype, y.data, x.data, 1, 1);
+      if (sub)
+        std::memcpy(y.data, x.data, 1);
+      else
+        copyElements(x.dtype, y.data, x.data, 1, 1);
       return;
     }
     const Tensor* cv = !fromAttr_ && ctx.hasInput(2) ? &ctx.input(2) : nullptr;
@@ -94,8 +101,22 @@ class PadKernel : public Kernel {
       check(cv->dtype == x.dtype, "constant_value dtype differs from data's");
       check(cv->numel() == 1, "constant_value must hold one value");
     }
+    // Sub-byte types are padded one byte per element, then packed.
+    const int bits = dtypeBits(x.dtype);
+    Tensor xb, yb, cb;
+    if (sub) {
+      xb = ctx.scratch(DType::UInt8, x.shape), yb = ctx.scratch(DType::UInt8, out);
+      unpackBits(x.data, xb.as<uint8_t>(), x.numel(), bits);
+      if (cv) {
+        cb = ctx.scratch(DType::UInt8, {1});
+        unpackBits(cv->data, cb.as<uint8_t>(), 1, bits);
+        cv = &cb;
+      }
+    }
+    const Tensor& X = sub ? xb : x;
+    Tensor& Y = sub ? yb : y;
     const std::vector<int64_t> xs = contiguousStrides(x.shape);
-    dispatchStorage(x.dtype, "Pad", [&](auto tag) {
+    dispatchStorage(X.dtype, "Pad", [&](auto tag) {
       using S = typename decltype(tag)::type;
       S fill{};
       if (cv) {
@@ -108,9 +129,9 @@ class PadKernel : public Kernel {
             std::memcpy(static_cast<void*>(&fill), &v, sizeof(T));
         });
       }
-      const S* src = x.as<S>();
-      S* dst = y.as<S>();
-      const int64_t inner = out[r - 1], rows = y.numel() / inner;
+      const S* src = X.as<S>();
+      S* dst = Y.as<S>();
+      const int64_t inner = out[r - 1], rows = Y.numel() / inner;
       const auto& mi = maps[r - 1];
       parallelFor(ctx.threads(), rows, std::max<int64_t>(1, 16384 / inner), [&](int64_t b, int64_t e) {
         for (int64_t row = b; row < e; ++row) {
@@ -132,6 +153,7 @@ class PadKernel : public Kernel {
         }
       });
     });
+    if (sub) packBits(yb.as<uint8_t>(), y.data, y.numel(), bits);
   }
 
  private:

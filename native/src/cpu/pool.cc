@@ -3,6 +3,7 @@
 // per spatial dim (first/last valid tap, divisor share), so the inner loops only touch valid input.
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "core/kernel.h"
 #include "cpu/util/reduce_util.h"
@@ -75,9 +76,12 @@ class PoolKernel : public Kernel {
       const int64_t inPlane = ax[0].in * ax[1].in * ax[2].in, outPlane = ax[0].out * ax[1].out * ax[2].out;
       const int64_t taps = ax[0].kernel * ax[1].kernel * ax[2].kernel;
       parallelFor(ctx.threads(), planes, std::max<int64_t>(1, 16384 / (outPlane * taps)), [&](int64_t b, int64_t e) {
-        for (int64_t pl = b; pl < e; ++pl)
-          plane(ax, x.as<T>() + pl * inPlane, y.as<T>() + pl * outPlane,
-                idx ? idx->as<int64_t>() + pl * outPlane : nullptr, pl * inPlane);
+        std::vector<Acc<T>> rowBuf(ax[2].in), outBuf(2 * ax[2].out);
+        for (int64_t pl = b; pl < e; ++pl) {
+          if (idx) planeWithIndices(ax, x.as<T>() + pl * inPlane, y.as<T>() + pl * outPlane,
+                                    idx->as<int64_t>() + pl * outPlane, pl * inPlane);
+          else plane(ax, x.as<T>() + pl * inPlane, y.as<T>() + pl * outPlane, rowBuf.data(), outBuf.data());
+        }
       });
     };
     if (P == Pool::Max) dispatchTypes<ONNXFLEET_FLOAT_TYPES, int8_t, uint8_t>(x.dtype, "MaxPool", run);
@@ -115,10 +119,102 @@ class PoolKernel : public Kernel {
     return a;
   }
 
+  // Accumulator: the compute type for max, a float type for sums.
   template <typename T>
-  void plane(const Axis* ax, const T* x, T* y, int64_t* idx, int64_t planeOffset) const {
+  using Acc = std::conditional_t<P == Pool::Max, typename Num<T>::C, FloatCompute<typename Num<T>::C>>;
+
+  template <typename A>
+  static A initial() {
+    if (P != Pool::Max) return A(0);
+    return std::numeric_limits<A>::has_infinity ? -std::numeric_limits<A>::infinity()
+                                                : std::numeric_limits<A>::lowest();
+  }
+  template <typename A>
+  A map(A v) const {
+    if (P != Pool::Lp) return v;
+    return p_ == 2.0f ? v * v : p_ == 1.0f ? std::abs(v) : std::pow(std::abs(v), A(p_));
+  }
+  template <typename A>
+  static A combine(A a, A v) {  // for max, a NaN wins and sticks
+    if (P == Pool::Max) return v > a ? v : a;
+    return a + v;
+  }
+
+  // One (n, c) plane in two steps per output row: fold the valid input rows of the (d, h) window into
+  // rowBuf (contiguous, vectorized), then slide the w window over rowBuf. Interior outputs, whose w taps are
+  // all inside the input, are accumulated tap by tap across the whole row.
+  template <typename T, typename A>
+  void plane(const Axis* ax, const T* x, T* y, A* rowBuf, A* outBuf) const {
+    const Axis &ad = ax[0], &ah = ax[1], &aw = ax[2];
+    const int64_t H = ah.in, W = aw.in, OW = aw.out, K = aw.kernel;
+    A* invW = outBuf + OW;  // per-column reciprocal of the w part of the divisor (AveragePool)
+    if (P == Pool::Avg)
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        const int64_t c = includePad_ ? aw.padded[ow] : aw.k1[ow] - aw.k0[ow];
+        invW[ow] = c > 0 ? A(1) / A(c) : A(0);
+      }
+    int64_t lo = 0, hi = OW;  // interior: [lo, hi)
+    while (lo < OW && (aw.k0[lo] != 0 || aw.k1[lo] != K)) ++lo;
+    hi = lo;
+    while (hi < OW && aw.k0[hi] == 0 && aw.k1[hi] == K) ++hi;
+    for (int64_t od = 0; od < ad.out; ++od)
+      for (int64_t oh = 0; oh < ah.out; ++oh) {
+        int64_t rows = 0;
+        for (int64_t kd = ad.k0[od]; kd < ad.k1[od]; ++kd)
+          for (int64_t kh = ah.k0[oh]; kh < ah.k1[oh]; ++kh, ++rows) {
+            const T* r = x + ((od * ad.stride - ad.padBegin + kd * ad.dil) * H + oh * ah.stride - ah.padBegin +
+                              kh * ah.dil) * W;
+            if (rows == 0) {
+              for (int64_t i = 0; i < W; ++i) rowBuf[i] = map(static_cast<A>(Num<T>::load(r[i])));
+            } else {
+              for (int64_t i = 0; i < W; ++i) rowBuf[i] = combine(rowBuf[i], map(static_cast<A>(Num<T>::load(r[i]))));
+            }
+          }
+        if (rows == 0) std::fill(rowBuf, rowBuf + W, initial<A>());
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          if (ow == lo && hi > lo) {  // interior, tap-major; strides 1 and 2 get constant-stride loops
+            const A* src = rowBuf + lo * aw.stride - aw.padBegin;
+            auto taps = [&](auto strideTag) {
+              const int64_t st = decltype(strideTag)::value > 0 ? decltype(strideTag)::value : aw.stride;
+              A* out = outBuf + lo;
+              for (int64_t o = 0; o < hi - lo; ++o) out[o] = src[o * st];
+              for (int64_t k = 1; k < K; ++k) {
+                const A* sk = src + k * aw.dil;
+                for (int64_t o = 0; o < hi - lo; ++o) out[o] = combine(out[o], sk[o * st]);
+              }
+            };
+            if (aw.stride == 1) taps(std::integral_constant<int, 1>{});
+            else if (aw.stride == 2) taps(std::integral_constant<int, 2>{});
+            else taps(std::integral_constant<int, 0>{});
+            ow = hi - 1;
+            continue;
+          }
+          A a = initial<A>();
+          const int64_t sw = ow * aw.stride - aw.padBegin;
+          for (int64_t k = aw.k0[ow]; k < aw.k1[ow]; ++k) a = combine(a, rowBuf[sw + k * aw.dil]);
+          outBuf[ow] = a;
+        }
+        T* yr = y + (od * ah.out + oh) * OW;
+        if (P == Pool::Max) {
+          for (int64_t ow = 0; ow < OW; ++ow) yr[ow] = Num<T>::store(outBuf[ow]);
+        } else if (P == Pool::Avg) {
+          const int64_t dh = includePad_ ? ad.padded[od] * ah.padded[oh] : rows;
+          const A invH = dh > 0 ? A(1) / A(dh) : A(0);
+          for (int64_t ow = 0; ow < OW; ++ow)
+            yr[ow] = Num<T>::store(static_cast<typename Num<T>::C>(outBuf[ow] * invH * invW[ow]));
+        } else {
+          for (int64_t ow = 0; ow < OW; ++ow) {
+            const A v = p_ == 2.0f ? std::sqrt(outBuf[ow]) : p_ == 1.0f ? outBuf[ow] : std::pow(outBuf[ow], A(1) / A(p_));
+            yr[ow] = Num<T>::store(static_cast<typename Num<T>::C>(v));
+          }
+        }
+      }
+  }
+
+  // MaxPool with the Indices output: per output, the first maximum's flat index (NaN wins and sticks).
+  template <typename T>
+  void planeWithIndices(const Axis* ax, const T* x, T* y, int64_t* idx, int64_t planeOffset) const {
     using C = typename Num<T>::C;
-    using F = FloatCompute<C>;
     const int64_t H = ax[1].in, W = ax[2].in;
     int64_t o = 0;
     for (int64_t od = 0; od < ax[0].out; ++od)
@@ -126,52 +222,25 @@ class PoolKernel : public Kernel {
         for (int64_t ow = 0; ow < ax[2].out; ++ow, ++o) {
           const int64_t sd = od * ax[0].stride - ax[0].padBegin, sh = oh * ax[1].stride - ax[1].padBegin,
                         sw = ow * ax[2].stride - ax[2].padBegin;
-          const int64_t kd0 = ax[0].k0[od], kd1 = ax[0].k1[od], kh0 = ax[1].k0[oh], kh1 = ax[1].k1[oh],
-                        kw0 = ax[2].k0[ow], kw1 = ax[2].k1[ow];
-          if (P == Pool::Max) {
-            C best = std::numeric_limits<C>::has_infinity ? -std::numeric_limits<C>::infinity()
-                                                          : std::numeric_limits<C>::lowest();
-            int64_t bi = -1;
-            for (int64_t kd = kd0; kd < kd1; ++kd)
-              for (int64_t kh = kh0; kh < kh1; ++kh) {
-                const int64_t id = sd + kd * ax[0].dil, ih = sh + kh * ax[1].dil;
-                const T* r = x + (id * H + ih) * W;
-                for (int64_t kw = kw0; kw < kw1; ++kw) {
-                  const int64_t iw = sw + kw * ax[2].dil;
-                  const C v = Num<T>::load(r[iw]);
-                  // First maximum wins; a NaN wins over numbers and then sticks.
-                  if (bi < 0 || v > best || (v != v && best == best)) best = v, bi = (id * H + ih) * W + iw;
-                }
+          C best = initial<C>();
+          int64_t bi = -1;
+          for (int64_t kd = ax[0].k0[od]; kd < ax[0].k1[od]; ++kd)
+            for (int64_t kh = ax[1].k0[oh]; kh < ax[1].k1[oh]; ++kh) {
+              const int64_t id = sd + kd * ax[0].dil, ih = sh + kh * ax[1].dil;
+              const T* r = x + (id * H + ih) * W;
+              for (int64_t kw = ax[2].k0[ow]; kw < ax[2].k1[ow]; ++kw) {
+                const int64_t iw = sw + kw * ax[2].dil;
+                const C v = Num<T>::load(r[iw]);
+                if (bi < 0 || v > best || (v != v && best == best)) best = v, bi = (id * H + ih) * W + iw;
               }
-            if (bi < 0) bi = 0;
-            y[o] = Num<T>::store(best);
-            if (idx) {
-              if (colMajor_) {
-                const int64_t iw = bi % W, ih = (bi / W) % H, id = bi / (W * H);
-                bi = id + ih * ax[0].in + iw * ax[0].in * H;
-              }
-              idx[o] = planeOffset + bi;
             }
-          } else {
-            F acc = 0;
-            for (int64_t kd = kd0; kd < kd1; ++kd)
-              for (int64_t kh = kh0; kh < kh1; ++kh) {
-                const T* r = x + ((sd + kd * ax[0].dil) * H + sh + kh * ax[1].dil) * W;
-                for (int64_t kw = kw0; kw < kw1; ++kw) {
-                  const F v = Num<T>::load(r[sw + kw * ax[2].dil]);
-                  if (P == Pool::Avg) acc += v;
-                  else if (p_ == 2.0f) acc += v * v;
-                  else acc += std::pow(std::abs(v), F(p_));
-                }
-              }
-            if (P == Pool::Avg) {
-              const int64_t cnt = includePad_ ? ax[0].padded[od] * ax[1].padded[oh] * ax[2].padded[ow]
-                                              : (kd1 - kd0) * (kh1 - kh0) * (kw1 - kw0);
-              y[o] = Num<T>::store(static_cast<C>(cnt > 0 ? acc / F(cnt) : F(0)));
-            } else {
-              y[o] = Num<T>::store(static_cast<C>(p_ == 2.0f ? std::sqrt(acc) : std::pow(acc, F(1) / F(p_))));
-            }
+          if (bi < 0) bi = 0;
+          y[o] = Num<T>::store(best);
+          if (colMajor_) {  // storage_order 1: the first spatial dim varies fastest
+            const int64_t iw = bi % W, ih = (bi / W) % H, id = bi / (W * H);
+            bi = id + ih * ax[0].in + iw * ax[0].in * H;
           }
+          idx[o] = planeOffset + bi;
         }
   }
 

@@ -84,7 +84,8 @@ class PowKernel : public Kernel {
         using E = typename decltype(tagE)::type;
         Tensor& out = ctx.allocOutput(0, a.dtype, shape);
         if constexpr (!std::is_integral_v<T>) {
-          if (b.numel() == 1 && shape == a.shape && smallPower<T>(a, toDouble(b.as<E>()[0]), out, ctx.threads()))
+          if (b.numel() == 1 && shape == a.shape &&
+              smallPower<T>(a, toDouble(b.as<E>()[0]), out, ctx.threads()))
             return;
         }
         binaryBroadcast<T, E, T>(a, b, out, ctx.threads(), PowFn<T, E>{});

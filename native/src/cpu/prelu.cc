@@ -18,19 +18,20 @@ class PReluKernel : public Kernel {
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
     Tensor slope = ctx.input(1);
-    check(slope.dtype == x.dtype, std::string("slope dtype ") + dtypeName(slope.dtype) + " differs from X dtype " +
-                                      dtypeName(x.dtype));
-    if (legacy_ && slope.rank() == 1 && x.rank() >= 2 && slope.shape[0] == x.shape[1] && slope.shape[0] != 1 &&
-        !broadcastsTo(slope.shape, x.shape)) {
+    check(slope.dtype == x.dtype, std::string("slope dtype ") + dtypeName(slope.dtype) +
+                                      " differs from X dtype " + dtypeName(x.dtype));
+    if (legacy_ && slope.rank() == 1 && x.rank() >= 2 && slope.shape[0] == x.shape[1] &&
+        slope.shape[0] != 1 && !broadcastsTo(slope.shape, x.shape)) {
       slope.shape.resize(static_cast<size_t>(x.rank() - 1), 1);  // [C] -> [C,1,...,1]
     }
     check(broadcastsTo(slope.shape, x.shape),
           "slope " + shapeToString(slope.shape) + " does not broadcast to X " + shapeToString(x.shape));
-    dispatchTypes<ONNXFLEET_FLOAT_TYPES, int32_t, int64_t, uint32_t, uint64_t>(x.dtype, "PRelu", [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      Tensor& y = ctx.allocOutput(0, x.dtype, x.shape);
-      binaryBroadcast<T, T, T>(x, slope, y, ctx.threads(), Lifted<T, PReluFn>{});
-    });
+    dispatchTypes<ONNXFLEET_FLOAT_TYPES, int32_t, int64_t, uint32_t, uint64_t>(
+        x.dtype, "PRelu", [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          Tensor& y = ctx.allocOutput(0, x.dtype, x.shape);
+          binaryBroadcastSame<T>(x, slope, y, ctx.threads(), PReluFn{});
+        });
   }
 
  private:

@@ -17,7 +17,6 @@ class ReshapeKernel : public Kernel {
     std::vector<int64_t> req = fromAttr_ ? shape_ : readInts(ctx.input(1), "shape");
     Shape out(req.size());
     int inferAt = -1;
-    int64_t known = 1;
     for (size_t i = 0; i < req.size(); ++i) {
       int64_t d = req[i];
       if (d == 0 && !allowZero_) {
@@ -27,12 +26,12 @@ class ReshapeKernel : public Kernel {
       } else if (d == -1) {
         check(inferAt < 0, "shape has more than one -1");
         inferAt = static_cast<int>(i);
-        continue;
+        d = 1;
       }
       check(d >= 0, "invalid shape entry " + std::to_string(req[i]));
       out[i] = d;
-      known *= d;
     }
+    const int64_t known = checkedNumel(out, "Reshape");
     const int64_t n = x.numel();
     if (inferAt >= 0) {
       check(known != 0 ? n % known == 0 : false,
@@ -73,10 +72,11 @@ class SqueezeKernel : public Kernel {
       : fromAttr_(n.sinceVersion < 13), hasAttr_(n.has("axes")), axes_(n.getInts("axes")) {}
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
-    const bool given = fromAttr_ ? hasAttr_ : ctx.hasInput(1);
+    std::vector<int64_t> axes;  // empty (absent or an empty list): drop every size-1 dim
+    if (fromAttr_ ? hasAttr_ : ctx.hasInput(1)) axes = fromAttr_ ? axes_ : readInts(ctx.input(1), "axes");
     std::vector<char> drop(x.shape.size(), 0);
-    if (given) {
-      for (int64_t a : normalizeAxes(fromAttr_ ? axes_ : readInts(ctx.input(1), "axes"), x.rank())) {
+    if (!axes.empty()) {
+      for (int64_t a : normalizeAxes(axes, x.rank())) {
         check(x.shape[a] == 1,
               "cannot squeeze axis " + std::to_string(a) + " of size " + std::to_string(x.shape[a]));
         drop[a] = 1;

@@ -89,8 +89,16 @@ class ConstantOfShapeKernel : public Kernel {
   }
   void compute(KernelContext& ctx) override {
     const std::vector<int64_t> shape = readInts(ctx.input(0), "shape");
-    for (int64_t d : shape) check(d >= 0, "negative dim in shape " + shapeToString(shape));
+    checkedNumel(shape, "ConstantOfShape");
     Tensor& y = ctx.allocOutput(0, value_.dtype, shape);
+    if (isSubByte(value_.dtype)) {
+      const int bits = dtypeBits(value_.dtype);
+      uint8_t v;
+      unpackBits(value_.data, &v, 1, bits);
+      std::vector<uint8_t> all(static_cast<size_t>(y.numel()), v);
+      packBits(all.data(), y.data, y.numel(), bits);
+      return;
+    }
     dispatchStorage(value_.dtype, "ConstantOfShape", [&](auto tag) {
       using S = typename decltype(tag)::type;
       const S v = value_.as<S>()[0];
@@ -126,13 +134,15 @@ class RangeKernel : public Kernel {
                        step = static_cast<__int128>(d);
         __int128 q = span / step;
         if (q * step != span && (span > 0) == (step > 0)) ++q;  // ceil when the signs agree
+        check(q <= (__int128{1} << 48), "Range has too many elements");
         n = q > 0 ? static_cast<int64_t>(q) : 0;
       } else {
         const double c =
             std::ceil((static_cast<double>(l) - static_cast<double>(s)) / static_cast<double>(d));
-        check(std::isfinite(c) || c < 0, "Range of non-finite length");
+        check((std::isfinite(c) && c <= 281474976710656.0) || c < 0, "Range has too many elements");
         n = c > 0 ? static_cast<int64_t>(c) : 0;
       }
+      checkedNumel({n}, "Range");
       Tensor& y = ctx.allocOutput(0, ts.dtype, {n});
       T* o = y.as<T>();
       for (int64_t i = 0; i < n; ++i) o[i] = storeC<T>(static_cast<C>(s + static_cast<C>(i) * d));

@@ -12,33 +12,6 @@ namespace {
 
 enum class Mode { Softmax, LogSoftmax, Hardmax };
 
-constexpr int kLanes = 16;
-
-template <typename C>
-C rowMax(const C* x, int64_t n) {
-  C lanes[kLanes];
-  for (int j = 0; j < kLanes; ++j) lanes[j] = -std::numeric_limits<C>::infinity();
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int j = 0; j < kLanes; ++j) lanes[j] = x[i + j] > lanes[j] ? x[i + j] : lanes[j];
-  for (; i < n; ++i) lanes[0] = x[i] > lanes[0] ? x[i] : lanes[0];
-  C m = lanes[0];
-  for (int j = 1; j < kLanes; ++j) m = lanes[j] > m ? lanes[j] : m;
-  return m;
-}
-
-template <typename C>
-C rowSum(const C* x, int64_t n) {
-  C lanes[kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int j = 0; j < kLanes; ++j) lanes[j] += x[i + j];
-  for (; i < n; ++i) lanes[0] += x[i];
-  C s = 0;
-  for (int j = 0; j < kLanes; ++j) s += lanes[j];
-  return s;
-}
-
 // One contiguous row in the compute type; x and y may alias.
 template <Mode M, typename C>
 void row(const C* x, C* y, int64_t n) {
@@ -50,7 +23,7 @@ void row(const C* x, C* y, int64_t n) {
     y[best] = C(1);
     return;
   }
-  const C m = rowMax(x, n);
+  const C m = maxOf(x, n);
   if (M == Mode::Softmax) {
     const C inv = C(1) / expShiftSum(x, y, n, m);
     for (int64_t i = 0; i < n; ++i) y[i] *= inv;

@@ -28,12 +28,15 @@ class TileKernel : public Kernel {
     const std::vector<int64_t> xs = contiguousStrides(x.shape);
     for (size_t i = 0; i < r; ++i) {
       check(reps[i] >= 0, "negative repeat " + std::to_string(reps[i]));
+      check(x.shape[i] == 0 || reps[i] <= (int64_t{1} << 48) / x.shape[i],
+            "repeats " + shapeToString(reps) + " give too many elements");
       out[i] = x.shape[i] * reps[i];
       view.push_back(reps[i]);
       strides.push_back(0);
       view.push_back(x.shape[i]);
       strides.push_back(xs[i]);
     }
+    checkedNumel(out, "Tile");
     Tensor& y = ctx.allocOutput(0, x.dtype, out);
     stridedCopy(x.dtype, y.data, x.data, 0, view, strides, ctx.threads(), "Tile");
   }

@@ -46,7 +46,7 @@ class TopKKernel : public Kernel {
       const bool largest = largest_;
       // Strict weak order on (value, index): the wanted end first; NaN is the largest value.
       auto before = [largest](const std::pair<C, int64_t>& a, const std::pair<C, int64_t>& b) {
-        const bool an = a.first != a.first, bn = b.first != b.first;
+        const bool an = isNan(a.first), bn = isNan(b.first);
         if (an || bn) {
           if (an && bn) return a.second < b.second;
           return largest ? an : bn;
@@ -59,9 +59,32 @@ class TopKKernel : public Kernel {
         for (int64_t s = b; s < e; ++s) {
           const int64_t o = s / inner, j = s % inner;
           const T* xs = xp + o * n * inner + j;
-          for (int64_t i = 0; i < n; ++i) buf[i] = {Num<T>::load(xs[i * inner]), i};
-          if (k * 4 > n) std::sort(buf.begin(), buf.end(), before);
-          else std::partial_sort(buf.begin(), buf.begin() + k, buf.end(), before);
+          if (k <= 16 && k * 8 <= n) {
+            // Small k: keep the best k sorted in buf[0..k) and insert only elements that beat the k-th;
+            // scanning in index order keeps ties in ascending index order.
+            int64_t have = 0;
+            auto scan = [&](auto largestTag) {
+              constexpr bool L = decltype(largestTag)::value;
+              C t = C(0);  // value of the current k-th (valid once have == k)
+              for (int64_t i = 0; i < n; ++i) {
+                const C v = Num<T>::load(xs[i * inner]);
+                if (have == k) {
+                  if (!(L ? v > t : v < t) && !isNan(v) && !isNan(t)) continue;  // common case: not better, no NaN
+                  if (!before({v, i}, buf[k - 1])) continue;
+                }
+                int64_t at = have < k ? have++ : k - 1;
+                while (at > 0 && before({v, i}, buf[at - 1])) buf[at] = buf[at - 1], --at;
+                buf[at] = {v, i};
+                t = buf[have - 1].first;
+              }
+            };
+            if (largest) scan(std::true_type{});
+            else scan(std::false_type{});
+          } else {
+            for (int64_t i = 0; i < n; ++i) buf[i] = {Num<T>::load(xs[i * inner]), i};
+            if (k * 4 > n) std::sort(buf.begin(), buf.end(), before);
+            else std::partial_sort(buf.begin(), buf.begin() + k, buf.end(), before);
+          }
           T* vs = vp + o * k * inner + j;
           int64_t* is = ip + o * k * inner + j;
           for (int64_t i = 0; i < k; ++i) vs[i * inner] = Num<T>::store(buf[i].first), is[i * inner] = buf[i].second;

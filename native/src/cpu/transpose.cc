@@ -45,6 +45,14 @@ class TransposeKernel : public Kernel {
       return;
     }
     Tensor& y = ctx.allocOutput(0, x.dtype, out);
+    if (isSubByte(x.dtype)) {  // int4, uint4, float4, int2, uint2: move one byte per element, then pack
+      const int bits = dtypeBits(x.dtype);
+      Tensor a = ctx.scratch(DType::UInt8, x.shape), b = ctx.scratch(DType::UInt8, out);
+      unpackBits(x.data, a.as<uint8_t>(), x.numel(), bits);
+      stridedCopy(DType::UInt8, b.data, a.data, 0, out, strides, ctx.threads(), "Transpose");
+      packBits(b.as<uint8_t>(), y.data, y.numel(), bits);
+      return;
+    }
     stridedCopy(x.dtype, y.data, x.data, 0, out, strides, ctx.threads(), "Transpose");
   }
 

@@ -37,6 +37,13 @@ class UniqueKernel : public Kernel {
         for (int64_t o = 0; o < outer; ++o)
           for (int64_t i = 0; i < inner; ++i) {
             const auto va = key(a, o, i), vb = key(b, o, i);
+            if constexpr (std::is_floating_point_v<decltype(va)>) {  // NaNs sort last and equal each other
+              const bool na = va != va, nb = vb != vb;
+              if (na || nb) {
+                if (na != nb) return na ? 1 : -1;
+                continue;
+              }
+            }
             if (va < vb) return -1;
             if (vb < va) return 1;
           }

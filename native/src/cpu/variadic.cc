@@ -57,10 +57,10 @@ class VariadicKernel : public Kernel {
       Tensor& out = ctx.allocOutput(0, ins[0]->dtype, shape);
       const int threads = ctx.threads();
       if (n == 1) {
-        binaryBroadcast<T, T, T>(*ins[0], *ins[0], out, threads, FirstFn{});
+        binaryBroadcastSame<T>(*ins[0], *ins[0], out, threads, FirstFn{});
       } else {
-        binaryBroadcast<T, T, T>(*ins[0], *ins[1], out, threads, Lifted<T, Fn>{});
-        for (int i = 2; i < n; ++i) binaryBroadcast<T, T, T>(out, *ins[i], out, threads, Lifted<T, Fn>{});
+        binaryBroadcastSame<T>(*ins[0], *ins[1], out, threads, Fn{});
+        for (int i = 2; i < n; ++i) binaryBroadcastSame<T>(out, *ins[i], out, threads, Fn{});
       }
       if constexpr (kMean) {
         using C = typename ComputeType<T>::type;

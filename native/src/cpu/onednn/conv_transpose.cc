@@ -45,9 +45,9 @@ dnnl::deconvolution_forward::primitive_desc makePd(const ConvTransposeGeometry& 
   const auto f32 = memory::data_type::f32;
   const auto any = memory::format_tag::any;
   const memory::desc bias = hasBias ? memory::desc({g.m}, f32, memory::format_tag::a) : memory::desc();
-  dnnl::deconvolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
-                                      memory::desc(src, f32, any), memory::desc(wUser.dims(), f32, any), bias,
-                                      memory::desc(dst, f32, any), strides, dil, pl, pr);
+  dnnl::deconvolution_forward::desc d(
+      dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct, memory::desc(src, f32, any),
+      memory::desc(wUser.dims(), f32, any), bias, memory::desc(dst, f32, any), strides, dil, pl, pr);
   return dnnl::deconvolution_forward::primitive_desc(d, onednn::baseAttr(), onednn::cpuEngine());
 }
 
@@ -57,12 +57,13 @@ class ConvTransposeKernel : public Kernel {
     const Tensor* w = cc.constantInput(node, 1);
     if (!w) return;
     check(w->rank() >= 3, "W must have rank >= 3, got " + shapeToString(w->shape));
-    check(w->shape[0] % attrs_.group == 0, "W has " + std::to_string(w->shape[0]) +
-                                               " input channels, not divisible by group=" +
-                                               std::to_string(attrs_.group));
+    check(w->shape[0] % attrs_.group == 0,
+          "W has " + std::to_string(w->shape[0]) +
+              " input channels, not divisible by group=" + std::to_string(attrs_.group));
     if (w->dtype != DType::Float || w->rank() > 5 || w->numel() == 0) return;
     packed_ = std::make_unique<onednn::PackedWeights>(*w, userWeights(w->shape, attrs_.group));
-    Shape x{1, w->shape[0]};  // pack now for a guessed 16-per-axis input; a run preferring another layout repacks
+    Shape x{
+        1, w->shape[0]};  // pack now for a guessed 16-per-axis input; a run preferring another layout repacks
     for (int i = 2; i < w->rank(); ++i) x.push_back(16);
     try {
       const ConvTransposeGeometry g = resolveConvTranspose(attrs_, x, w->shape, nullptr);
@@ -77,7 +78,7 @@ class ConvTransposeKernel : public Kernel {
     const Tensor& x = ctx.input(0);
     const Tensor& w = ctx.input(1);
     const Tensor* b = ctx.hasInput(2) ? &ctx.input(2) : nullptr;
-    check(w.dtype == x.dtype && (!b || b->dtype == x.dtype), "X, W and B must have the same dtype");
+    if (w.dtype != x.dtype || (b && b->dtype != x.dtype)) throw Error("X, W and B must have the same dtype");
     const ConvTransposeGeometry g = resolveConvTranspose(attrs_, x.shape, w.shape, b ? &b->shape : nullptr);
     Tensor& y = ctx.allocOutput(0, x.dtype, g.outShape());
     if (y.numel() == 0) return;
@@ -127,7 +128,8 @@ class ConvTransposeKernel : public Kernel {
     });
   }
 
-  void run(KernelContext& ctx, const DeconvPlan& p, const Tensor& x, const Tensor& w, const Tensor* b, Tensor& y) {
+  void run(KernelContext& ctx, const DeconvPlan& p, const Tensor& x, const Tensor& w, const Tensor* b,
+           Tensor& y) {
     onednn::Call call(ctx);
     memory src = onednn::wrap(p.userSrc, x.data);
     if (p.toSrc) {

@@ -9,7 +9,8 @@ dnnl::engine& cpuEngine() {
 }
 
 void rethrow(const dnnl::error& e, const std::string& what) {
-  throw Error(what + ": oneDNN error (status " + std::to_string(static_cast<int>(e.status)) + "): " + e.what());
+  throw Error(what + ": oneDNN error (status " + std::to_string(static_cast<int>(e.status)) +
+              "): " + e.what());
 }
 
 dnnl::memory::desc plainDesc(const dims& d, dnnl::memory::data_type dt) {

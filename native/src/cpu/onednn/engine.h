@@ -36,7 +36,9 @@ inline dims toDims(const Shape& s) { return dims(s.begin(), s.end()); }
 // primitive must be created with the budget it will run with (its thread partitioning is baked in).
 class ThreadBudget {
  public:
-  explicit ThreadBudget(int threads) : saved_(omp_get_max_threads()) { omp_set_num_threads(threads < 1 ? 1 : threads); }
+  explicit ThreadBudget(int threads) : saved_(omp_get_max_threads()) {
+    omp_set_num_threads(threads < 1 ? 1 : threads);
+  }
   ~ThreadBudget() { omp_set_num_threads(saved_); }
   ThreadBudget(const ThreadBudget&) = delete;
   ThreadBudget& operator=(const ThreadBudget&) = delete;
@@ -56,7 +58,8 @@ class Call {
   // A buffer for `md` from the run's arena.
   dnnl::memory scratch(const dnnl::memory::desc& md);
   // Runs p with `args`, adding a scratchpad of size `scratchpad` when the primitive needs one.
-  void run(const dnnl::primitive& p, const dnnl::memory::desc& scratchpad, std::unordered_map<int, dnnl::memory> args);
+  void run(const dnnl::primitive& p, const dnnl::memory::desc& scratchpad,
+           std::unordered_map<int, dnnl::memory> args);
   void reorder(const dnnl::reorder& r, const dnnl::memory& src, const dnnl::memory& dst);
   void finish() { stream_.wait(); }
 
@@ -80,7 +83,8 @@ class PackedWeights {
  public:
   // `plain` describes the weights as stored in `source` (which must outlive this object: it shares the
   // initializer's holder).
-  PackedWeights(Tensor source, dnnl::memory::desc plain) : source_(std::move(source)), plain_(std::move(plain)) {}
+  PackedWeights(Tensor source, dnnl::memory::desc plain)
+      : source_(std::move(source)), plain_(std::move(plain)) {}
   // Returns the weights in layout `want`, packing them now if needed. Thread-safe.
   dnnl::memory get(const dnnl::memory::desc& want, int threads, bool markUsed = true);
   size_t packedBytes() const;
@@ -113,7 +117,7 @@ class PlanCache {
     std::shared_ptr<const Plan> plan = make();
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& e : entries_)
-      if (e.first == key) return e.second;  // another thread won the race
+      if (e.first == key) return e.second;                               // another thread won the race
     if (entries_.size() >= kCapacity) entries_.erase(entries_.begin());  // oldest first
     entries_.emplace_back(key, plan);
     return plan;

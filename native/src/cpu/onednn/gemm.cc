@@ -24,7 +24,8 @@ memory::desc transposable(int64_t rows, int64_t cols, bool trans) {
   return trans ? onednn::stridedDesc({rows, cols}, {1, rows}) : onednn::plainDesc({rows, cols});
 }
 
-dnnl::matmul::primitive_desc makePd(const GemmAttrs& at, const GemmGeometry& g, const memory::desc& b, CMode mode) {
+dnnl::matmul::primitive_desc makePd(const GemmAttrs& at, const GemmGeometry& g, const memory::desc& b,
+                                    CMode mode) {
   dnnl::primitive_attr attr = onednn::baseAttr();
   if (at.alpha != 1.f) attr.set_output_scales(0, {at.alpha});
   if (mode == CMode::Prefill) {
@@ -42,13 +43,15 @@ class GemmKernel : public Kernel {
   GemmKernel(const NodeDesc& node, const CompileContext& cc) : attrs_(node) {
     const Tensor* b = cc.constantInput(node, 1);
     if (!b || b->dtype != DType::Float || b->rank() != 2 || b->numel() == 0) return;
-    const int64_t k = attrs_.transB ? b->shape[1] : b->shape[0], n = attrs_.transB ? b->shape[0] : b->shape[1];
+    const int64_t k = attrs_.transB ? b->shape[1] : b->shape[0],
+                  n = attrs_.transB ? b->shape[0] : b->shape[1];
     packed_ = std::make_unique<onednn::PackedWeights>(*b, transposable(k, n, attrs_.transB));
     try {  // pack for a guessed M of 1 (batch-1 classifier heads); a run preferring another layout repacks
       onednn::ThreadBudget budget(cc.threads());
       GemmGeometry g;
       g.m = 1, g.k = k, g.n = n;
-      auto pd = makePd(attrs_, g, memory::desc({k, n}, memory::data_type::f32, memory::format_tag::any), CMode::None);
+      auto pd = makePd(attrs_, g, memory::desc({k, n}, memory::data_type::f32, memory::format_tag::any),
+                       CMode::None);
       packed_->get(pd.weights_desc(), cc.threads(), /*markUsed=*/false);
     } catch (const dnnl::error&) {
     }
@@ -58,7 +61,7 @@ class GemmKernel : public Kernel {
     const Tensor& a = ctx.input(0);
     const Tensor& b = ctx.input(1);
     const Tensor* c = ctx.hasInput(2) ? &ctx.input(2) : nullptr;
-    check(a.dtype == b.dtype && (!c || c->dtype == a.dtype), "A, B and C must have the same dtype");
+    if (a.dtype != b.dtype || (c && c->dtype != a.dtype)) throw Error("A, B and C must have the same dtype");
     const GemmGeometry g = resolveGemm(attrs_, a.shape, b.shape, c ? &c->shape : nullptr);
     Tensor& y = ctx.allocOutput(0, a.dtype, {g.m, g.n});
     if (y.numel() == 0) return;
@@ -75,14 +78,15 @@ class GemmKernel : public Kernel {
 
  private:
   std::shared_ptr<const GemmPlan> plan(const GemmGeometry& g, bool withC, int threads) {
-    const CMode want = !withC ? CMode::None
+    const CMode want = !withC                                      ? CMode::None
                        : attrs_.alpha == 1.f && attrs_.beta == 1.f ? CMode::Bias
                                                                    : CMode::Prefill;
     return plans_.get({g.m, g.k, g.n, static_cast<int64_t>(want), g.cRows, g.cCols, threads}, [&] {
       onednn::ThreadBudget budget(threads);
       auto p = std::make_shared<GemmPlan>();
-      const memory::desc b = packed_ ? memory::desc({g.k, g.n}, memory::data_type::f32, memory::format_tag::any)
-                                     : transposable(g.k, g.n, attrs_.transB);
+      const memory::desc b = packed_
+                                 ? memory::desc({g.k, g.n}, memory::data_type::f32, memory::format_tag::any)
+                                 : transposable(g.k, g.n, attrs_.transB);
       p->mode = want;
       dnnl::matmul::primitive_desc pd;
       try {
@@ -100,7 +104,8 @@ class GemmKernel : public Kernel {
     });
   }
 
-  void run(KernelContext& ctx, const GemmGeometry& g, const Tensor& a, const Tensor& b, const Tensor* c, Tensor& y) {
+  void run(KernelContext& ctx, const GemmGeometry& g, const Tensor& a, const Tensor& b, const Tensor* c,
+           Tensor& y) {
     auto p = plan(g, c != nullptr, ctx.threads());
     float* yp = y.as<float>();
     if (p->mode == CMode::Prefill) {  // Y = beta * C, broadcast; the matmul then adds alpha * A'B'

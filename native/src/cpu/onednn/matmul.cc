@@ -43,7 +43,7 @@ class MatMulKernel : public Kernel {
   void compute(KernelContext& ctx) override {
     const Tensor& a = ctx.input(0);
     const Tensor& b = ctx.input(1);
-    check(a.dtype == b.dtype, "A and B must have the same dtype");
+    if (a.dtype != b.dtype) throw Error("A and B must have the same dtype");
     const MatMulGeometry g = resolveMatMul(a.shape, b.shape);
     Tensor& y = ctx.allocOutput(0, a.dtype, g.out);
     if (y.numel() == 0) return;
@@ -69,21 +69,24 @@ class MatMulKernel : public Kernel {
       if (folded) {  // [rows, K] x [K, N], rows = batch * M
         const int64_t rows = g.batchCount() * g.m;
         p->a = onednn::plainDesc({rows, g.k}), p->c = onednn::plainDesc({rows, g.n});
-        const memory::desc b = packed_ ? memory::desc({g.k, g.n}, memory::data_type::f32, memory::format_tag::any)
-                                       : onednn::plainDesc({g.k, g.n});
+        const memory::desc b = packed_
+                                   ? memory::desc({g.k, g.n}, memory::data_type::f32, memory::format_tag::any)
+                                   : onednn::plainDesc({g.k, g.n});
         auto pd = makePd(p->a, b, p->c);
         p->b = pd.weights_desc(), p->scratch = pd.scratchpad_desc(), p->prim = dnnl::matmul(pd);
         if (packed_) p->packed = packed_->get(p->b, threads);
         return std::shared_ptr<const MatMulPlan>(std::move(p));
       }
-      dims ad(g.aBatch.begin(), g.aBatch.end()), bd(g.bBatch.begin(), g.bBatch.end()), cd(g.batch.begin(), g.batch.end());
+      dims ad(g.aBatch.begin(), g.aBatch.end()), bd(g.bBatch.begin(), g.bBatch.end()),
+          cd(g.batch.begin(), g.batch.end());
       ad.insert(ad.end(), {g.m, g.k}), bd.insert(bd.end(), {g.k, g.n}), cd.insert(cd.end(), {g.m, g.n});
       p->a = onednn::plainDesc(ad), p->b = onednn::plainDesc(bd), p->c = onednn::plainDesc(cd);
       try {
         auto pd = makePd(p->a, p->b, p->c);
         p->scratch = pd.scratchpad_desc(), p->prim = dnnl::matmul(pd);
       } catch (const dnnl::error&) {  // broadcast shape oneDNN does not implement: loop over batches
-        p->a = onednn::plainDesc({g.m, g.k}), p->b = onednn::plainDesc({g.k, g.n}), p->c = onednn::plainDesc({g.m, g.n});
+        p->a = onednn::plainDesc({g.m, g.k}), p->b = onednn::plainDesc({g.k, g.n}),
+        p->c = onednn::plainDesc({g.m, g.n});
         auto pd = makePd(p->a, p->b, p->c);
         p->scratch = pd.scratchpad_desc(), p->prim = dnnl::matmul(pd), p->perBatch = true;
       }
@@ -99,7 +102,9 @@ class MatMulKernel : public Kernel {
     if (!p->perBatch) {
       memory bm = folded && packed_ ? p->packed : onednn::wrap(p->b, b.data);
       call.run(p->prim, p->scratch,
-               {{DNNL_ARG_SRC, onednn::wrap(p->a, a.data)}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, onednn::wrap(p->c, y.data)}});
+               {{DNNL_ARG_SRC, onednn::wrap(p->a, a.data)},
+                {DNNL_ARG_WEIGHTS, bm},
+                {DNNL_ARG_DST, onednn::wrap(p->c, y.data)}});
     } else {
       const float* ap = a.as<float>();
       const float* bp = b.as<float>();

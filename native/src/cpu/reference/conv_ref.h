@@ -26,7 +26,20 @@ struct ConvGeometry {
 // Validates X/W/B shapes against the attributes and computes the geometry; throws a clear Error otherwise.
 ConvGeometry resolveConv(const ConvAttrs& a, const Shape& x, const Shape& w, const Shape* bias);
 
+// FusedConv (com.microsoft, as in onnxruntime): Y = activation(Conv(X, W, B) + Z), Z an optional 4th input
+// of Y's shape. Plain Conv nodes parse to Act::None.
+struct ConvFusion {
+  enum class Act { None, Relu, LeakyRelu, Tanh, Sigmoid, Clip, HardSigmoid };
+  Act act = Act::None;
+  float alpha = 0.f, beta = 0.f;  // LeakyRelu slope; Clip min/max; HardSigmoid alpha/beta
+  explicit ConvFusion(const NodeDesc& node);
+};
+
+// Y = activation(Y + Z) in place (Z may be null), for the reference path.
+void applyConvFusion(const ConvFusion& f, const Tensor* z, Tensor& y, int threads);
+
 // Y = conv(X, W) + B for float, double, float16 and bfloat16 (16-bit types accumulate in float).
-void convRef(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* b, Tensor& y, int threads);
+void convRef(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor* b, Tensor& y,
+             int threads);
 
 }  // namespace onnxfleet

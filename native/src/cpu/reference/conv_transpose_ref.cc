@@ -18,9 +18,9 @@ ConvTransposeAttrs::ConvTransposeAttrs(const NodeDesc& node)
       outputPadding(node.getInts("output_padding")),
       outputShape(node.getInts("output_shape")),
       group(node.getInt("group", 1)) {
-  check(autoPad == "NOTSET" || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" || autoPad == "VALID",
-        "auto_pad must be NOTSET, SAME_UPPER, SAME_LOWER or VALID, got '" + autoPad + "'");
-  check(group >= 1, "group must be >= 1, got " + std::to_string(group));
+  if (!(autoPad == "NOTSET" || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" || autoPad == "VALID"))
+    throw Error("auto_pad must be NOTSET, SAME_UPPER, SAME_LOWER or VALID, got '" + autoPad + "'");
+  if (group < 1) throw Error("group must be >= 1, got " + std::to_string(group));
 }
 
 Shape ConvTransposeGeometry::outShape() const {
@@ -35,40 +35,47 @@ int64_t floorHalf(int64_t t) { return t >= 0 ? t / 2 : -((1 - t) / 2); }
 
 ConvTransposeGeometry resolveConvTranspose(const ConvTransposeAttrs& a, const Shape& x, const Shape& w,
                                            const Shape* bias) {
-  check(x.size() >= 3, "X must have rank >= 3 (N, C, spatial...), got " + shapeToString(x));
-  check(w.size() == x.size(), "W " + shapeToString(w) + " must have the same rank as X " + shapeToString(x));
+  if (x.size() < 3) throw Error("X must have rank >= 3 (N, C, spatial...), got " + shapeToString(x));
+  if (w.size() != x.size())
+    throw Error("W " + shapeToString(w) + " must have the same rank as X " + shapeToString(x));
   const int nsp = static_cast<int>(x.size()) - 2;
   ConvTransposeGeometry g;
   g.n = x[0], g.c = x[1], g.m = w[1] * a.group, g.group = a.group;
-  check(w[0] == g.c, "X has " + std::to_string(g.c) + " channels but W " + shapeToString(w) + " expects " +
-                         std::to_string(w[0]) + " (W is C x M/group x k...)");
-  check(g.c % a.group == 0, "X has " + std::to_string(g.c) + " channels, not divisible by group=" +
-                                std::to_string(a.group));
-  if (bias) check(bias->size() == 1 && (*bias)[0] == g.m, "B must be 1-D of size " + std::to_string(g.m) +
-                                                               ", got " + shapeToString(*bias));
+  if (w[0] != g.c)
+    throw Error("X has " + std::to_string(g.c) + " channels but W " + shapeToString(w) + " expects " +
+                std::to_string(w[0]) + " (W is C x M/group x k...)");
+  if (g.c % a.group != 0)
+    throw Error("X has " + std::to_string(g.c) +
+                " channels, not divisible by group=" + std::to_string(a.group));
+  if (bias && (bias->size() != 1 || (*bias)[0] != g.m))
+    throw Error("B must be 1-D of size " + std::to_string(g.m) + ", got " + shapeToString(*bias));
   auto perAxis = [&](const std::vector<int64_t>& v, const char* name, int64_t dflt, int64_t min) {
     if (v.empty()) return std::vector<int64_t>(nsp, dflt);
-    check(static_cast<int>(v.size()) == nsp, std::string(name) + " must have " + std::to_string(nsp) + " values");
-    for (int64_t e : v) check(e >= min, std::string(name) + " must be >= " + std::to_string(min));
+    if (static_cast<int>(v.size()) != nsp)
+      throw Error(std::string(name) + " must have " + std::to_string(nsp) + " values");
+    for (int64_t e : v)
+      if (e < min) throw Error(std::string(name) + " must be >= " + std::to_string(min));
     return v;
   };
   g.strides = perAxis(a.strides, "strides", 1, 1);
   g.dilations = perAxis(a.dilations, "dilations", 1, 1);
   g.outputPadding = perAxis(a.outputPadding, "output_padding", 0, 0);
   g.kernel.assign(w.begin() + 2, w.end());
-  if (!a.kernelShape.empty())
-    check(a.kernelShape == g.kernel, "kernel_shape does not match W " + shapeToString(w));
+  if (!a.kernelShape.empty() && a.kernelShape != g.kernel)
+    throw Error("kernel_shape does not match W " + shapeToString(w));
   g.in.assign(x.begin() + 2, x.end());
   std::vector<int64_t> outShape = a.outputShape;
   if (outShape.size() == static_cast<size_t>(nsp) + 2) outShape.erase(outShape.begin(), outShape.begin() + 2);
-  check(outShape.empty() || static_cast<int>(outShape.size()) == nsp,
-        "output_shape must have " + std::to_string(nsp) + " values");
+  if (!outShape.empty() && static_cast<int>(outShape.size()) != nsp)
+    throw Error("output_shape must have " + std::to_string(nsp) + " values");
   const bool same = a.autoPad == "SAME_UPPER" || a.autoPad == "SAME_LOWER";
   if (a.autoPad == "NOTSET" && outShape.empty() && !a.pads.empty())
-    check(static_cast<int>(a.pads.size()) == 2 * nsp, "pads must have " + std::to_string(2 * nsp) + " values");
+    if (static_cast<int>(a.pads.size()) != 2 * nsp)
+      throw Error("pads must have " + std::to_string(2 * nsp) + " values");
   g.padBegin.assign(nsp, 0), g.padEnd.assign(nsp, 0), g.out.resize(nsp);
   for (int i = 0; i < nsp; ++i) {
-    const int64_t full = g.strides[i] * (g.in[i] - 1) + g.outputPadding[i] + (g.kernel[i] - 1) * g.dilations[i] + 1;
+    const int64_t full =
+        g.strides[i] * (g.in[i] - 1) + g.outputPadding[i] + (g.kernel[i] - 1) * g.dilations[i] + 1;
     if (!outShape.empty() || same) {  // padding derived from the wanted output size
       g.out[i] = outShape.empty() ? g.in[i] * g.strides[i] : outShape[i];
       const int64_t total = full - g.out[i];
@@ -77,11 +84,11 @@ ConvTransposeGeometry resolveConvTranspose(const ConvTransposeAttrs& a, const Sh
     } else {
       if (a.autoPad == "NOTSET" && !a.pads.empty()) {
         g.padBegin[i] = a.pads[i], g.padEnd[i] = a.pads[i + nsp];
-        check(g.padBegin[i] >= 0 && g.padEnd[i] >= 0, "pads must be >= 0");
+        if (g.padBegin[i] < 0 || g.padEnd[i] < 0) throw Error("pads must be >= 0");
       }
       g.out[i] = full - g.padBegin[i] - g.padEnd[i];
     }
-    check(g.out[i] >= 0, "output size is negative on spatial axis " + std::to_string(i));
+    if (g.out[i] < 0) throw Error("output size is negative on spatial axis " + std::to_string(i));
   }
   return g;
 }
@@ -89,7 +96,8 @@ ConvTransposeGeometry resolveConvTranspose(const ConvTransposeAttrs& a, const Sh
 namespace {
 
 template <typename T>
-void convTransposeTyped(const ConvTransposeGeometry& g, const T* x, const T* w, const T* b, T* y, int threads) {
+void convTransposeTyped(const ConvTransposeGeometry& g, const T* x, const T* w, const T* b, T* y,
+                        int threads) {
   using Acc = RefAcc<T>;
   const int nsp = g.spatial();
   int64_t inSize = 1, outSize = 1, kSize = 1;
@@ -136,7 +144,7 @@ class ConvTransposeRef : public Kernel {
     const Tensor& x = ctx.input(0);
     const Tensor& w = ctx.input(1);
     const Tensor* b = ctx.hasInput(2) ? &ctx.input(2) : nullptr;
-    check(w.dtype == x.dtype && (!b || b->dtype == x.dtype), "X, W and B must have the same dtype");
+    if (w.dtype != x.dtype || (b && b->dtype != x.dtype)) throw Error("X, W and B must have the same dtype");
     const ConvTransposeGeometry g = resolveConvTranspose(attrs_, x.shape, w.shape, b ? &b->shape : nullptr);
     Tensor& y = ctx.allocOutput(0, x.dtype, g.outShape());
     convTransposeRef(g, x, w, b, y, ctx.threads());
@@ -148,8 +156,8 @@ class ConvTransposeRef : public Kernel {
 
 }  // namespace
 
-void convTransposeRef(const ConvTransposeGeometry& g, const Tensor& x, const Tensor& w, const Tensor* b, Tensor& y,
-                      int threads) {
+void convTransposeRef(const ConvTransposeGeometry& g, const Tensor& x, const Tensor& w, const Tensor* b,
+                      Tensor& y, int threads) {
   dispatchTypes<ONNXFLEET_FLOAT_TYPES>(x.dtype, "ConvTranspose", [&](auto tag) {
     using T = typename decltype(tag)::type;
     convTransposeTyped<T>(g, x.as<T>(), w.as<T>(), b ? b->as<T>() : nullptr, y.as<T>(), threads);

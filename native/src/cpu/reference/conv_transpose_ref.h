@@ -28,7 +28,7 @@ ConvTransposeGeometry resolveConvTranspose(const ConvTransposeAttrs& a, const Sh
                                            const Shape* bias);
 
 // Y = conv_transpose(X, W) + B for float, double, float16 and bfloat16.
-void convTransposeRef(const ConvTransposeGeometry& g, const Tensor& x, const Tensor& w, const Tensor* b, Tensor& y,
-                      int threads);
+void convTransposeRef(const ConvTransposeGeometry& g, const Tensor& x, const Tensor& w, const Tensor* b,
+                      Tensor& y, int threads);
 
 }  // namespace onnxfleet

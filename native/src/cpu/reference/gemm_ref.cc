@@ -18,27 +18,30 @@ GemmAttrs::GemmAttrs(const NodeDesc& node)
       requireC(node.opset < 11) {}
 
 GemmGeometry resolveGemm(const GemmAttrs& a, const Shape& sa, const Shape& sb, const Shape* sc) {
-  check(sa.size() == 2 && sb.size() == 2,
-        "Gemm needs 2-D A and B, got A " + shapeToString(sa) + " and B " + shapeToString(sb));
+  if (sa.size() != 2 || sb.size() != 2)
+    throw Error("Gemm needs 2-D A and B, got A " + shapeToString(sa) + " and B " + shapeToString(sb));
   GemmGeometry g;
   g.m = a.transA ? sa[1] : sa[0];
   g.k = a.transA ? sa[0] : sa[1];
   g.n = a.transB ? sb[0] : sb[1];
   const int64_t kb = a.transB ? sb[1] : sb[0];
-  check(kb == g.k, "Gemm inner dimensions differ: A " + shapeToString(sa) + (a.transA ? " (transA)" : "") +
-                       " and B " + shapeToString(sb) + (a.transB ? " (transB)" : "") + " (K " +
-                       std::to_string(g.k) + " vs " + std::to_string(kb) + ")");
-  check(sc || !a.requireC, "Gemm before opset 11 requires input C");
+  if (kb != g.k)
+    throw Error("Gemm inner dimensions differ: A " + shapeToString(sa) + (a.transA ? " (transA)" : "") +
+                " and B " + shapeToString(sb) + (a.transB ? " (transB)" : "") + " (K " + std::to_string(g.k) +
+                " vs " + std::to_string(kb) + ")");
+  if (!sc && a.requireC) throw Error("Gemm before opset 11 requires input C");
   if (!sc) return g;
   const Shape& c = *sc;
-  const std::string bad = "C " + shapeToString(c) + " does not broadcast to (M, N) = (" + std::to_string(g.m) +
-                          ", " + std::to_string(g.n) + ")";
-  check(c.size() <= 2, bad);
+  auto bad = [&] {
+    return "C " + shapeToString(c) + " does not broadcast to (M, N) = (" + std::to_string(g.m) + ", " +
+           std::to_string(g.n) + ")";
+  };
+  if (c.size() > 2) throw Error(bad());
   g.hasC = true;
   g.cRows = c.size() == 2 ? c[0] : 1;
   g.cCols = c.empty() ? 1 : c.back();
-  check((g.cRows == 1 || g.cRows == g.m) && (g.cCols == 1 || g.cCols == g.n), bad);
-  if (a.exactC) check(c.size() == 2 && g.cRows == g.m && g.cCols == g.n, bad + " (broadcast=0)");
+  if (!((g.cRows == 1 || g.cRows == g.m) && (g.cCols == 1 || g.cCols == g.n))) throw Error(bad());
+  if (a.exactC && (c.size() != 2 || g.cRows != g.m || g.cCols != g.n)) throw Error(bad() + " (broadcast=0)");
   return g;
 }
 
@@ -83,7 +86,7 @@ class GemmRef : public Kernel {
     const Tensor& a = ctx.input(0);
     const Tensor& b = ctx.input(1);
     const Tensor* c = ctx.hasInput(2) ? &ctx.input(2) : nullptr;
-    check(a.dtype == b.dtype && (!c || c->dtype == a.dtype), "A, B and C must have the same dtype");
+    if (a.dtype != b.dtype || (c && c->dtype != a.dtype)) throw Error("A, B and C must have the same dtype");
     const GemmGeometry g = resolveGemm(attrs_, a.shape, b.shape, c ? &c->shape : nullptr);
     Tensor& y = ctx.allocOutput(0, a.dtype, {g.m, g.n});
     gemmRef(attrs_, g, a, b, c, y, ctx.threads());

@@ -8,8 +8,8 @@ namespace onnxfleet {
 struct GemmAttrs {
   float alpha = 1.f, beta = 1.f;
   bool transA = false, transB = false;
-  bool exactC = false;     // opset < 7 with broadcast=0: C must be exactly (M, N)
-  bool requireC = false;   // opset < 11: C is a required input
+  bool exactC = false;    // opset < 7 with broadcast=0: C must be exactly (M, N)
+  bool requireC = false;  // opset < 11: C is a required input
   explicit GemmAttrs(const NodeDesc& node);
 };
 

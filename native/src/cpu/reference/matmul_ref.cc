@@ -10,15 +10,16 @@
 namespace onnxfleet {
 
 MatMulGeometry resolveMatMul(const Shape& a, const Shape& b) {
-  const std::string both = "A " + shapeToString(a) + " and B " + shapeToString(b);
-  check(!a.empty() && !b.empty(), "MatMul operands must have rank >= 1, got " + both);
+  auto both = [&] { return "A " + shapeToString(a) + " and B " + shapeToString(b); };
+  if (a.empty() || b.empty()) throw Error("MatMul operands must have rank >= 1, got " + both());
   MatMulGeometry g;
   Shape a2 = a, b2 = b;
   if (a.size() == 1) a2.insert(a2.begin(), 1);  // [K] -> [1, K]
-  if (b.size() == 1) b2.push_back(1);          // [K] -> [K, 1]
+  if (b.size() == 1) b2.push_back(1);           // [K] -> [K, 1]
   g.m = a2[a2.size() - 2], g.k = a2.back(), g.n = b2.back();
-  check(b2[b2.size() - 2] == g.k, "MatMul inner dimensions differ: " + both + " (K " + std::to_string(g.k) +
-                                      " vs " + std::to_string(b2[b2.size() - 2]) + ")");
+  if (b2[b2.size() - 2] != g.k)
+    throw Error("MatMul inner dimensions differ: " + both() + " (K " + std::to_string(g.k) + " vs " +
+                std::to_string(b2[b2.size() - 2]) + ")");
   const size_t ra = a2.size() - 2, rb = b2.size() - 2, r = std::max(ra, rb);
   g.aBatch.assign(r - ra, 1), g.bBatch.assign(r - rb, 1);
   g.aBatch.insert(g.aBatch.end(), a2.begin(), a2.end() - 2);
@@ -26,7 +27,7 @@ MatMulGeometry resolveMatMul(const Shape& a, const Shape& b) {
   g.batch.resize(r);
   for (size_t i = 0; i < r; ++i) {
     const int64_t da = g.aBatch[i], db = g.bBatch[i];
-    check(da == db || da == 1 || db == 1, "MatMul batch dimensions do not broadcast: " + both);
+    if (da != db && da != 1 && db != 1) throw Error("MatMul batch dimensions do not broadcast: " + both());
     g.batch[i] = da == 1 ? db : da;
   }
   g.out = g.batch;
@@ -80,7 +81,7 @@ class MatMulRef : public Kernel {
   void compute(KernelContext& ctx) override {
     const Tensor& a = ctx.input(0);
     const Tensor& b = ctx.input(1);
-    check(a.dtype == b.dtype, "A and B must have the same dtype");
+    if (a.dtype != b.dtype) throw Error("A and B must have the same dtype");
     const MatMulGeometry g = resolveMatMul(a.shape, b.shape);
     Tensor& y = ctx.allocOutput(0, a.dtype, g.out);
     matmulRef(g, a, b, y, ctx.threads());

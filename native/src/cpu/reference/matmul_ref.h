@@ -9,7 +9,7 @@ struct MatMulGeometry {
   Shape batch;           // broadcast batch dims of the result
   Shape aBatch, bBatch;  // each operand's batch dims, left-padded with 1s to batch.size()
   int64_t m = 1, k = 1, n = 1;
-  Shape out;             // result shape (1-D operands drop their dim)
+  Shape out;  // result shape (1-D operands drop their dim)
   int64_t batchCount() const { return shapeNumel(batch); }
   // Element offsets of A's and B's matrices for flat batch index i (broadcast dims repeat).
   void offsets(int64_t i, int64_t& aOff, int64_t& bOff) const;

@@ -38,7 +38,8 @@ Shape legacyBroadcastShape(const Shape& a, const Shape& b, bool broadcast, bool 
     return b;
   }
   const int64_t ra = static_cast<int64_t>(a.size()), rb = static_cast<int64_t>(b.size());
-  check(rb <= ra, "legacy broadcast: B " + shapeToString(b) + " has a higher rank than A " + shapeToString(a));
+  check(rb <= ra,
+        "legacy broadcast: B " + shapeToString(b) + " has a higher rank than A " + shapeToString(a));
   if (shapeNumel(b) == 1 && !hasAxis) return Shape{};
   if (!hasAxis) axis = ra - rb;
   if (axis < 0) axis += ra;
@@ -46,9 +47,8 @@ Shape legacyBroadcastShape(const Shape& a, const Shape& b, bool broadcast, bool 
                                           shapeToString(b) + " into A " + shapeToString(a));
   Shape padded = b;
   padded.resize(static_cast<size_t>(ra - axis), 1);
-  check(broadcastsTo(padded, a),
-        "legacy broadcast: B " + shapeToString(b) + " does not match A " + shapeToString(a) + " at axis " +
-            std::to_string(axis));
+  check(broadcastsTo(padded, a), "legacy broadcast: B " + shapeToString(b) + " does not match A " +
+                                     shapeToString(a) + " at axis " + std::to_string(axis));
   return padded;
 }
 

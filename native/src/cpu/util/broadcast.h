@@ -160,7 +160,8 @@ void binaryBroadcast(const Tensor& a, const Tensor& b, Tensor& out, int threads,
 
 // out[i] = f(a[...], b[...], c[...]) over out's shape (Where, fused elementwise ops). f must not throw.
 template <typename A, typename B, typename C, typename O, typename F>
-void ternaryBroadcast(const Tensor& a, const Tensor& b, const Tensor& c, Tensor& out, int threads, const F& f) {
+void ternaryBroadcast(const Tensor& a, const Tensor& b, const Tensor& c, Tensor& out, int threads,
+                      const F& f) {
   const BroadcastPlan<3> plan(out.shape, {&a.shape, &b.shape, &c.shape});
   const A* pa = a.as<A>();
   const B* pb = b.as<B>();

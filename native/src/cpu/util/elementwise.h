@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <type_traits>
+#ifdef __F16C__
+#include <immintrin.h>
+#endif
 
 #include "core/kernel.h"
 #include "cpu/util/broadcast.h"
@@ -15,14 +18,29 @@ namespace onnxfleet {
 template <typename T>
 constexpr bool kIsHalfLike = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
 
-// Converts n 16-bit floats to float and back (scalar; the compiler vectorizes the bf16 side).
+// Converts n 16-bit floats to float and back (F16C for float16 where the target has it).
 template <typename T>
 inline void widen(const T* x, float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = toFloat(x[i]);
+  int64_t i = 0;
+#ifdef __F16C__
+  if constexpr (std::is_same_v<T, Half>) {
+    for (; i + 8 <= n; i += 8)
+      _mm256_storeu_ps(y + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i))));
+  }
+#endif
+  for (; i < n; ++i) y[i] = toFloat(x[i]);
 }
 template <typename T>
 inline void narrow(const float* x, T* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = fromFloat<T>(x[i]);
+  int64_t i = 0;
+#ifdef __F16C__
+  if constexpr (std::is_same_v<T, Half>) {
+    for (; i + 8 <= n; i += 8)
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i),
+                       _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+  }
+#endif
+  for (; i < n; ++i) y[i] = fromFloat<T>(x[i]);
 }
 
 // y[i] = op(x[i]) for i in [0, n). op is called with float for float16/bfloat16 (results narrowed back),
@@ -45,18 +63,34 @@ void unaryMap(const T* x, T* y, int64_t n, int threads, const Op& op) {
   });
 }
 
-// Lifts a binary functor written for float/double/int to float16/bfloat16 (computed in float).
-template <typename T, typename Op>
-struct Lifted {
-  Op op;
-  T operator()(T a, T b) const {
-    if constexpr (kIsHalfLike<T>) {
-      return fromFloat<T>(op(toFloat(a), toFloat(b)));
-    } else {
-      return op(a, b);
-    }
+// out = f(a, b) with numpy broadcasting, all three of element type T. f is written for float, double and
+// integers: float16/bfloat16 runs are widened to float in blocks and narrowed back, so the float loops stay
+// vectorized. `out` may alias an input of the output's shape. f must not throw.
+template <typename T, typename F>
+void binaryBroadcastSame(const Tensor& a, const Tensor& b, Tensor& out, int threads, const F& f) {
+  if constexpr (!kIsHalfLike<T>) {
+    binaryBroadcast<T, T, T>(a, b, out, threads, f);
+  } else {
+    const BroadcastPlan<2> plan(out.shape, {&a.shape, &b.shape});
+    const T* pa = a.as<T>();
+    const T* pb = b.as<T>();
+    T* po = out.as<T>();
+    const int64_t sa = plan.innerStride(0), sb = plan.innerStride(1);
+    parallelFor(threads, plan.numel(), kElementwiseGrain, [&](int64_t begin, int64_t end) {
+      constexpr int64_t kBlock = 256;
+      float fa[kBlock], fb[kBlock], fo[kBlock];
+      plan.forEachRun(begin, end, [&](int64_t o, const std::array<int64_t, 2>& in, int64_t n) {
+        for (int64_t j = 0; j < n; j += kBlock) {
+          const int64_t m = std::min(kBlock, n - j);
+          widen(pa + in[0] + j * sa, fa, sa ? m : 1);
+          widen(pb + in[1] + j * sb, fb, sb ? m : 1);
+          binaryRun(fa, sa, fb, sb, fo, m, f);
+          narrow(fo, po + o + j, m);
+        }
+      });
+    });
   }
-};
+}
 
 // A list of element types for dispatchTypes, so kernels can take the list as a template parameter.
 template <typename... Ts>

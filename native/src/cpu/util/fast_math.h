@@ -1,6 +1,8 @@
 // Branch-free float versions of exp, tanh, sigmoid and erf that GCC vectorizes inside plain loops
 // (glibc's expf/tanhf/erff are scalar calls without -ffast-math). Accuracy: a few ulp over the whole
 // range; NaN propagates, overflow gives inf, underflow gives 0.
+// Everything is computed on both sides of each select (no FP work behind a branch), so that GCC vectorizes
+// the calling loops even under its default -ftrapping-math.
 #pragma once
 #include <cstdint>
 #include <cstring>
@@ -15,10 +17,14 @@ inline float bitsToFloat(uint32_t u) {
 }
 
 // e^x: x = n ln2 + r with |r| <= ln2/2, e^r by a degree-6 polynomial (Cephes coefficients), 2^n via the
-// exponent bits. The scale is applied in two halves so that results near the float limits stay exact.
+// exponent bits, applied in two halves so that results near the float limits (overflow to inf, gradual
+// underflow to 0) come out right without special cases. NaN propagates through the arithmetic.
+// Written without data-dependent selects after the clamp: GCC (with its default -ftrapping-math) only
+// vectorizes loops around these functions when no FP work sits behind a condition.
 inline float exp(float x) {
-  const float hi = 88.7228394f, lo = -103.972084f;
-  const float xc = x > hi ? hi : (x < lo ? lo : x);
+  const bool under = x<-104.0f, over = x> 88.8f;  // both tests on x: no comparison behind a branch
+  float xc = under ? -104.0f : x;
+  xc = over ? 88.8f : xc;
   const float n = __builtin_rintf(xc * 1.44269504088896341f);
   float r = xc - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;
@@ -30,13 +36,10 @@ inline float exp(float x) {
   p = p * r + 5.0000001201e-1f;
   const float er = (p * r * r + r) + 1.0f;
   const int32_t ni = static_cast<int32_t>(n);
-  const int32_t n1 = ni / 2, n2 = ni - n1;  // 2^n = 2^n1 * 2^n2, each in the normal range
+  const int32_t n1 = ni >> 1, n2 = ni - n1;  // 2^n = 2^n1 * 2^n2, each factor a normal float
   const float s1 = bitsToFloat(static_cast<uint32_t>(n1 + 127) << 23);
   const float s2 = bitsToFloat(static_cast<uint32_t>(n2 + 127) << 23);
-  float y = er * s1 * s2;
-  y = x > hi ? __builtin_inff() : y;
-  y = x < lo ? 0.0f : y;
-  return x != x ? x : y;
+  return er * s1 * s2;
 }
 
 // 1 / (1 + e^-x)
@@ -56,12 +59,11 @@ inline float tanh(float x) {
   const float e = exp(-2.0f * ax);
   float big = (1.0f - e) / (1.0f + e);
   big = x < 0 ? -big : big;
-  const float y = ax < 0.3f ? small : big;
-  return x != x ? x : y;
+  return ax < 0.3f ? small : big;
 }
 
 // erf: its Maclaurin series to x^21 for |x| < 1; beyond, 1 - t*P(t)*e^(-x^2) with t = 1 / (1 + p|x|)
-// (Abramowitz and Stegun 7.1.26: |error| < 1.5e-7 absolute, a few ulp since erf(1) = 0.84).
+// (Abramowitz and Stegun 7.1.26: |error| < 1.5e-7 absolute, about 3 ulp since erf(1) = 0.84).
 inline float erf(float x) {
   const float ax = x < 0 ? -x : x;
   const float x2 = x * x;
@@ -85,8 +87,7 @@ inline float erf(float x) {
   q = q * t + 0.254829592f;
   float big = 1.0f - q * t * exp(-x2);
   big = x < 0 ? -big : big;
-  const float y = ax < 1.0f ? small : big;
-  return x != x ? x : y;
+  return ax < 1.0f ? small : big;
 }
 
 }  // namespace fastmath

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #if defined(__F16C__) || defined(__AVX2__)
@@ -45,6 +46,13 @@ struct Num<BFloat16> {
   static float load(BFloat16 v) { return bf16ToFloat(v.bits); }
   static BFloat16 store(float f) { return BFloat16{floatToBf16(f)}; }
 };
+
+// NaN test that is simply false for integer types (and draws no self-comparison warning there).
+template <typename C>
+inline bool isNan(C v) {
+  if constexpr (std::is_floating_point<C>::value) return std::isnan(v);
+  else return false;
+}
 
 // Float compute type for floating element types: double stays double, everything else computes in float.
 template <typename T>
@@ -122,12 +130,13 @@ std::vector<C> expandFloats(const Tensor& t, const Shape& target, const char* wh
 
 // ---- Vectorized exp --------------------------------------------------------------------------------------
 // GCC will not vectorize a polynomial exp under the default -ftrapping-math, so the float path uses AVX2/FMA
-// intrinsics when the build targets them: Cody-Waite range reduction plus a degree-6 polynomial (~1 ulp),
-// 0 below -87.3, NaN preserved. Other types and tails use std::exp.
+// intrinsics when the build targets them: Cody-Waite range reduction plus a degree-6 polynomial (~1 ulp).
+// Inputs below -87.3 give ~1e-38 instead of 0 (harmless for softmax-style sums); NaN stays NaN because the
+// clamps take x as the second operand, which max/min return when either operand is NaN.
+// Other types and tails use std::exp.
 #if defined(__AVX2__) && defined(__FMA__)
 inline __m256 exp8(__m256 x) {
-  const __m256 lo = _mm256_set1_ps(-87.3f);
-  const __m256 xc = _mm256_min_ps(_mm256_max_ps(x, lo), _mm256_set1_ps(88.0f));
+  const __m256 xc = _mm256_min_ps(_mm256_set1_ps(88.0f), _mm256_max_ps(_mm256_set1_ps(-87.3f), x));
   const __m256 n = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(1.44269504088896341f)),
                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), xc);
@@ -140,9 +149,7 @@ inline __m256 exp8(__m256 x) {
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
   const __m256 y = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
   const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  __m256 res = _mm256_mul_ps(y, _mm256_castsi256_ps(e));
-  res = _mm256_blendv_ps(res, _mm256_setzero_ps(), _mm256_cmp_ps(x, lo, _CMP_LT_OQ));
-  return _mm256_blendv_ps(res, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+  return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
 }
 inline float hsum8(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -151,6 +158,36 @@ inline float hsum8(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 #endif
+
+// Largest of n > 0 contiguous floats (NaNs may be skipped; callers only use it as a shift).
+inline float maxOf(const float* x, int64_t n) {
+  int64_t i = 0;
+  float m = x[0];
+#if defined(__AVX2__)
+  if (n >= 32) {
+    __m256 a0 = _mm256_loadu_ps(x), a1 = a0, a2 = a0, a3 = a0;
+    for (; i + 32 <= n; i += 32) {
+      a0 = _mm256_max_ps(a0, _mm256_loadu_ps(x + i));
+      a1 = _mm256_max_ps(a1, _mm256_loadu_ps(x + i + 8));
+      a2 = _mm256_max_ps(a2, _mm256_loadu_ps(x + i + 16));
+      a3 = _mm256_max_ps(a3, _mm256_loadu_ps(x + i + 24));
+    }
+    for (; i + 8 <= n; i += 8) a0 = _mm256_max_ps(a0, _mm256_loadu_ps(x + i));
+    a0 = _mm256_max_ps(_mm256_max_ps(a0, a1), _mm256_max_ps(a2, a3));
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(a0), _mm256_extractf128_ps(a0, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_movehdup_ps(h));
+    m = _mm_cvtss_f32(h);
+  }
+#endif
+  for (; i < n; ++i) m = x[i] > m ? x[i] : m;
+  return m;
+}
+inline double maxOf(const double* x, int64_t n) {
+  double m = x[0];
+  for (int64_t i = 1; i < n; ++i) m = x[i] > m ? x[i] : m;
+  return m;
+}
 
 // y[i] = exp(x[i] - m) (y may alias x, or be null to only sum); returns the sum of the exponentials.
 inline float expShiftSum(const float* x, float* y, int64_t n, float m) {
@@ -306,43 +343,52 @@ void runReduce(const ReducePlan& p, const T* x, OutT* y, int threads, const Op& 
   }
   const int64_t nroff = static_cast<int64_t>(p.roff.size());
   if (p.innerReduced) {
-    constexpr int L = 32;
-    const int64_t n = p.inner;
-    parallelFor(threads, p.outputs, std::max<int64_t>(1, 16384 / p.count), [&](int64_t b, int64_t e) {
-      for (int64_t o = b; o < e; ++o) {
-        Acc lanes[L];
-        for (int j = 0; j < L; ++j) lanes[j] = op.init();
-        for (int64_t k = 0; k < nroff; ++k) {
-          const T* xp = x + p.base[o] + p.roff[k];
-          int64_t i = 0;
-          for (; i + L <= n; i += L)
-            for (int j = 0; j < L; ++j) op.step(lanes[j], Num<T>::load(xp[i + j]));
-          for (; i < n; ++i) op.step(lanes[i % L], Num<T>::load(xp[i]));
+    // L independent accumulators over each contiguous run: wide for long runs, narrow for short ones
+    // (e.g. 7x7 global pooling) where merging the lanes would dominate.
+    auto runs = [&](auto lanesTag) {
+      constexpr int L = decltype(lanesTag)::value;
+      const int64_t n = p.inner;
+      parallelFor(threads, p.outputs, std::max<int64_t>(1, 16384 / p.count), [&](int64_t b, int64_t e) {
+        for (int64_t o = b; o < e; ++o) {
+          Acc lanes[L];
+          for (int j = 0; j < L; ++j) lanes[j] = op.init();
+          for (int64_t k = 0; k < nroff; ++k) {
+            const T* xp = x + p.base[o] + p.roff[k];
+            int64_t i = 0;
+            for (; i + L <= n; i += L)
+              for (int j = 0; j < L; ++j) op.step(lanes[j], Num<T>::load(xp[i + j]));
+            for (int j = 0; i < n; ++i, ++j) op.step(lanes[j], Num<T>::load(xp[i]));
+          }
+          for (int w = L / 2; w > 0; w /= 2)
+            for (int j = 0; j < w; ++j) op.merge(lanes[j], lanes[j + w]);
+          y[o] = op.finish(lanes[0], p.count);
         }
-        for (int w = L / 2; w > 0; w /= 2)
-          for (int j = 0; j < w; ++j) op.merge(lanes[j], lanes[j + w]);
-        y[o] = op.finish(lanes[0], p.count);
-      }
-    });
+      });
+    };
+    if (p.inner >= 256) runs(std::integral_constant<int, 32>{});
+    else runs(std::integral_constant<int, 8>{});
     return;
   }
-  constexpr int64_t B = 256;
-  const int64_t inner = p.inner, nb = (inner + B - 1) / B;
-  const int64_t rows = static_cast<int64_t>(p.base.size());
-  parallelFor(threads, rows * nb, std::max<int64_t>(1, 16384 / (p.count * std::min(B, inner))),
-              [&](int64_t b, int64_t e) {
-                Acc acc[B];
-                for (int64_t t = b; t < e; ++t) {
-                  const int64_t o = t / nb, j0 = (t % nb) * B, len = std::min(B, inner - j0);
-                  for (int64_t j = 0; j < len; ++j) acc[j] = op.init();
-                  for (int64_t k = 0; k < nroff; ++k) {
-                    const T* xp = x + p.base[o] + p.roff[k] + j0;
-                    for (int64_t j = 0; j < len; ++j) op.step(acc[j], Num<T>::load(xp[j]));
-                  }
-                  OutT* yp = y + o * inner + j0;
-                  for (int64_t j = 0; j < len; ++j) yp[j] = op.finish(acc[j], p.count);
-                }
-              });
+  // Kept inner vectors: accumulate blocks of up to 2048 lanes (fewer when that leaves threads idle) over the
+  // reduced rows, streaming each input row once per block.
+  const int64_t inner = p.inner, rows = static_cast<int64_t>(p.base.size());
+  int64_t B = std::min<int64_t>(inner, 2048);
+  while (B > 64 && rows * ((inner + B - 1) / B) < threads) B /= 2;
+  const int64_t nb = (inner + B - 1) / B;
+  parallelFor(threads, rows * nb, std::max<int64_t>(1, 16384 / (p.count * B)), [&](int64_t b, int64_t e) {
+    std::vector<Acc> acc(B);
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t o = t / nb, j0 = (t % nb) * B, len = std::min(B, inner - j0);
+      for (int64_t j = 0; j < len; ++j) acc[j] = op.init();
+      for (int64_t k = 0; k < nroff; ++k) {
+        const T* xp = x + p.base[o] + p.roff[k] + j0;
+        Acc* ap = acc.data();
+        for (int64_t j = 0; j < len; ++j) op.step(ap[j], Num<T>::load(xp[j]));
+      }
+      OutT* yp = y + o * inner + j0;
+      for (int64_t j = 0; j < len; ++j) yp[j] = op.finish(acc[j], p.count);
+    }
+  });
 }
 
 }  // namespace onnxfleet

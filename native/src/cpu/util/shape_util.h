@@ -57,6 +57,22 @@ inline std::vector<int64_t> normalizeAxes(const std::vector<int64_t>& axes, int6
   return out;
 }
 
+// Element count of a shape computed from data (Reshape, Expand, Tile, ConstantOfShape...): rejects negative
+// dims and counts past 2^48, so a hostile shape cannot wrap the product and alias a small buffer.
+inline int64_t checkedNumel(const Shape& s, const char* what) {
+  constexpr int64_t kMax = int64_t{1} << 48;
+  int64_t n = 1;
+  for (int64_t d : s) {
+    check(d >= 0, std::string(what) + ": negative dim in " + shapeToString(s));
+    if (d == 0) return 0;
+  }
+  for (int64_t d : s) {
+    check(d <= kMax / n, std::string(what) + ": shape " + shapeToString(s) + " has too many elements");
+    n *= d;
+  }
+  return n;
+}
+
 // Row-major strides in elements.
 inline std::vector<int64_t> contiguousStrides(const Shape& s) {
   std::vector<int64_t> st(s.size());
@@ -142,6 +158,28 @@ void dispatchStorage(DType dt, const char* what, F&& f) {
     default:
       throw Error(std::string(what) + " does not support element type " + dtypeName(dt));
   }
+}
+
+// Sub-byte element types (4- and 2-bit, packed low bits first). Kernels that move such elements unpack them
+// to one byte each, work on UInt8, and pack the result.
+inline bool isSubByte(DType t) {
+  const int b = dtypeBits(t);
+  return b > 0 && b < 8;
+}
+// One byte per element holding its raw bit pattern.
+inline void unpackBits(const void* src, uint8_t* dst, int64_t n, int bits) {
+  const uint8_t* s = static_cast<const uint8_t*>(src);
+  const int per = 8 / bits;
+  const uint8_t mask = static_cast<uint8_t>((1u << bits) - 1);
+  for (int64_t i = 0; i < n; ++i) dst[i] = (s[i / per] >> ((i % per) * bits)) & mask;
+}
+// Packs n one-byte elements; bits past the last element are zero.
+inline void packBits(const uint8_t* src, void* dst, int64_t n, int bits) {
+  uint8_t* d = static_cast<uint8_t*>(dst);
+  const int per = 8 / bits;
+  const uint8_t mask = static_cast<uint8_t>((1u << bits) - 1);
+  std::memset(d, 0, static_cast<size_t>((n * bits + 7) / 8));
+  for (int64_t i = 0; i < n; ++i) d[i / per] |= static_cast<uint8_t>((src[i] & mask) << ((i % per) * bits));
 }
 
 // Copies n elements (memcpy for plain storage, assignment for strings).

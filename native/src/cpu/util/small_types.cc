@@ -28,12 +28,18 @@ const SmallFloatFormat& formatOf(DType t) {
   static const SmallFloatFormat e5m2fnuz{5, 2, 16, 0x7F, true, false, 0, 0};
   static const SmallFloatFormat e2m1{2, 1, 1, 0x7, false, false, 0, 0};
   switch (t) {
-    case DType::Float8E4M3FN: return e4m3fn;
-    case DType::Float8E4M3FNUZ: return e4m3fnuz;
-    case DType::Float8E5M2: return e5m2;
-    case DType::Float8E5M2FNUZ: return e5m2fnuz;
-    case DType::Float4E2M1: return e2m1;
-    default: throw Error(std::string("not a small float type: ") + dtypeName(t));
+    case DType::Float8E4M3FN:
+      return e4m3fn;
+    case DType::Float8E4M3FNUZ:
+      return e4m3fnuz;
+    case DType::Float8E5M2:
+      return e5m2;
+    case DType::Float8E5M2FNUZ:
+      return e5m2fnuz;
+    case DType::Float4E2M1:
+      return e2m1;
+    default:
+      throw Error(std::string("not a small float type: ") + dtypeName(t));
   }
 }
 
