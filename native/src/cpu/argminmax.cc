@@ -21,11 +21,14 @@ class ArgKernel : public Kernel {
     const int r = x.rank();
     check(r >= 1, "input must have rank >= 1");
     const int axis = normalizeAxis(axis_, r, "axis");
-    const int64_t outer = dimProduct(x.shape, 0, axis), n = x.shape[axis], inner = dimProduct(x.shape, axis + 1, r);
+    const int64_t outer = dimProduct(x.shape, 0, axis), n = x.shape[axis],
+                  inner = dimProduct(x.shape, axis + 1, r);
     check(n > 0 || outer * inner == 0, "cannot take an arg-extreme over an empty axis");
     Shape out = x.shape;
-    if (keepdims_) out[axis] = 1;
-    else out.erase(out.begin() + axis);
+    if (keepdims_)
+      out[axis] = 1;
+    else
+      out.erase(out.begin() + axis);
     Tensor& y = ctx.allocOutput(0, DType::Int64, out);
     if (outer * inner == 0) return;
     dispatchTypes<ONNXFLEET_NUMERIC_TYPES>(x.dtype, IsMax ? "ArgMax" : "ArgMin", [&](auto tag) {

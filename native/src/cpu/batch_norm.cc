@@ -17,8 +17,10 @@ class BatchNormKernel : public Kernel {
       : eps_(n.getFloat("epsilon", 1e-5f)),
         momentum_(n.getFloat("momentum", 0.9f)),
         spatial_(n.getInt("spatial", 1) != 0),
-        training_(n.opset >= 14 ? n.getInt("training_mode", 0) != 0
-                                : std::count_if(n.outputs.begin(), n.outputs.end(), [](int s) { return s >= 0; }) > 1) {}
+        training_(n.opset >= 14
+                      ? n.getInt("training_mode", 0) != 0
+                      : std::count_if(n.outputs.begin(), n.outputs.end(), [](int s) { return s >= 0; }) > 1) {
+  }
 
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
@@ -29,13 +31,14 @@ class BatchNormKernel : public Kernel {
     if (!spatial_ && ctx.input(1).numel() == C * S && S > 1) channels = C * S, S = 1;
     for (int i = 1; i <= 4; ++i)
       check(ctx.input(i).numel() == channels, "input " + std::to_string(i) + " has " +
-                                                  std::to_string(ctx.input(i).numel()) + " elements, expected " +
-                                                  std::to_string(channels));
+                                                  std::to_string(ctx.input(i).numel()) +
+                                                  " elements, expected " + std::to_string(channels));
     Tensor& y = ctx.allocOutput(0, x.dtype, x.shape);
     dispatchTypes<ONNXFLEET_FLOAT_TYPES>(x.dtype, "BatchNormalization", [&](auto tag) {
       using T = typename decltype(tag)::type;
       using F = FloatCompute<T>;
-      const std::vector<F> scale = loadFloats<F>(ctx.input(1), "scale"), bias = loadFloats<F>(ctx.input(2), "B");
+      const std::vector<F> scale = loadFloats<F>(ctx.input(1), "scale"),
+                           bias = loadFloats<F>(ctx.input(2), "B");
       std::vector<F> mean = loadFloats<F>(ctx.input(3), "mean"), var = loadFloats<F>(ctx.input(4), "var");
       const T* xp = x.as<T>();
       if (training_) {
@@ -78,15 +81,17 @@ class BatchNormKernel : public Kernel {
       }
       T* yp = y.as<T>();
       const int64_t rows = N * channels;
-      parallelFor(ctx.threads(), rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(S, 1)), [&](int64_t lo, int64_t hi) {
-        for (int64_t rr = lo; rr < hi; ++rr) {
-          const int64_t c = rr % channels;
-          const F ac = a[c], bc = b[c];
-          const T* xr = xp + rr * S;
-          T* yr = yp + rr * S;
-          for (int64_t i = 0; i < S; ++i) yr[i] = Num<T>::store(static_cast<F>(Num<T>::load(xr[i])) * ac + bc);
-        }
-      });
+      parallelFor(ctx.threads(), rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(S, 1)),
+                  [&](int64_t lo, int64_t hi) {
+                    for (int64_t rr = lo; rr < hi; ++rr) {
+                      const int64_t c = rr % channels;
+                      const F ac = a[c], bc = b[c];
+                      const T* xr = xp + rr * S;
+                      T* yr = yp + rr * S;
+                      for (int64_t i = 0; i < S; ++i)
+                        yr[i] = Num<T>::store(static_cast<F>(Num<T>::load(xr[i])) * ac + bc);
+                    }
+                  });
     });
   }
 

@@ -20,7 +20,8 @@ std::vector<int> parseTerm(const std::string& t) {
       check(std::find(out.begin(), out.end(), kEllipsis) == out.end(), "more than one ellipsis in a term");
       out.push_back(kEllipsis), i += 2;
     } else {
-      check(std::isalpha(static_cast<unsigned char>(t[i])), std::string("bad character '") + t[i] + "' in equation");
+      check(std::isalpha(static_cast<unsigned char>(t[i])),
+            std::string("bad character '") + t[i] + "' in equation");
       out.push_back(t[i]);
     }
   }
@@ -55,10 +56,12 @@ class EinsumKernel : public Kernel {
     int E = 0;
     for (int t = 0; t < nin; ++t) {
       const Tensor& x = ctx.input(t);
-      const int letters = static_cast<int>(terms_[t].size()) - (std::count(terms_[t].begin(), terms_[t].end(), kEllipsis) ? 1 : 0);
+      const int letters = static_cast<int>(terms_[t].size()) -
+                          (std::count(terms_[t].begin(), terms_[t].end(), kEllipsis) ? 1 : 0);
       const bool ell = letters != static_cast<int>(terms_[t].size());
-      check(ell ? x.rank() >= letters : x.rank() == letters,
-            "input " + std::to_string(t) + " of rank " + std::to_string(x.rank()) + " does not match its term");
+      check(
+          ell ? x.rank() >= letters : x.rank() == letters,
+          "input " + std::to_string(t) + " of rank " + std::to_string(x.rank()) + " does not match its term");
       E = std::max(E, x.rank() - letters);
     }
     std::map<int, int64_t> size;
@@ -74,10 +77,12 @@ class EinsumKernel : public Kernel {
           labels[t].push_back(lab);
           ++uses[lab];
           auto it = size.find(lab);
-          if (it == size.end() || it->second == 1) size[lab] = x.shape[d];
-          else check(x.shape[d] == it->second || (lab >= 256 && x.shape[d] == 1),
-                     "label '" + std::string(1, static_cast<char>(lab < 256 ? lab : '.')) + "' has sizes " +
-                         std::to_string(it->second) + " and " + std::to_string(x.shape[d]));
+          if (it == size.end() || it->second == 1)
+            size[lab] = x.shape[d];
+          else
+            check(x.shape[d] == it->second || (lab >= 256 && x.shape[d] == 1),
+                  "label '" + std::string(1, static_cast<char>(lab < 256 ? lab : '.')) + "' has sizes " +
+                      std::to_string(it->second) + " and " + std::to_string(x.shape[d]));
         }
       }
     }
@@ -88,7 +93,8 @@ class EinsumKernel : public Kernel {
           for (int k = 0; k < E; ++k) outLabels.push_back(256 + k);
         } else {
           check(size.count(code) && std::count(outLabels.begin(), outLabels.end(), code) == 0,
-                std::string("output label '") + static_cast<char>(code) + "' is missing from the inputs or repeated");
+                std::string("output label '") + static_cast<char>(code) +
+                    "' is missing from the inputs or repeated");
           outLabels.push_back(code);
         }
       }
@@ -99,7 +105,8 @@ class EinsumKernel : public Kernel {
     }
     std::vector<int> sumLabels;
     for (const auto& kv : size)
-      if (std::find(outLabels.begin(), outLabels.end(), kv.first) == outLabels.end()) sumLabels.push_back(kv.first);
+      if (std::find(outLabels.begin(), outLabels.end(), kv.first) == outLabels.end())
+        sumLabels.push_back(kv.first);
     Shape outShape;
     for (int l : outLabels) outShape.push_back(size[l]);
     // Per input, the stride of every output / summed label (0 where absent or broadcast).

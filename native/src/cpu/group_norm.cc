@@ -20,7 +20,8 @@ class GroupNormKernel : public Kernel {
     const Tensor& x = ctx.input(0);
     check(x.rank() >= 2, "input must have rank >= 2");
     const int64_t N = x.shape[0], C = x.shape[1], S = dimProduct(x.shape, 2, x.rank());
-    check(C % groups_ == 0, "num_groups " + std::to_string(groups_) + " does not divide C = " + std::to_string(C));
+    check(C % groups_ == 0,
+          "num_groups " + std::to_string(groups_) + " does not divide C = " + std::to_string(C));
     const int64_t cpg = C / groups_, n1 = ctx.input(1).numel();
     check(n1 == ctx.input(2).numel() && (n1 == C || n1 == groups_),
           "scale and bias must have C (or num_groups) elements");
@@ -29,7 +30,8 @@ class GroupNormKernel : public Kernel {
     dispatchTypes<ONNXFLEET_FLOAT_TYPES>(x.dtype, "GroupNormalization", [&](auto tag) {
       using T = typename decltype(tag)::type;
       using F = FloatCompute<T>;
-      const std::vector<F> scale = loadFloats<F>(ctx.input(1), "scale"), bias = loadFloats<F>(ctx.input(2), "bias");
+      const std::vector<F> scale = loadFloats<F>(ctx.input(1), "scale"),
+                           bias = loadFloats<F>(ctx.input(2), "bias");
       const T* xp = x.as<T>();
       T* yp = y.as<T>();
       const int64_t len = cpg * S;

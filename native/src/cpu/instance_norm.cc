@@ -21,19 +21,23 @@ class InstanceNormKernel : public Kernel {
     dispatchTypes<ONNXFLEET_FLOAT_TYPES>(x.dtype, "InstanceNormalization", [&](auto tag) {
       using T = typename decltype(tag)::type;
       using F = FloatCompute<T>;
-      const std::vector<F> scale = loadFloats<F>(ctx.input(1), "scale"), bias = loadFloats<F>(ctx.input(2), "B");
+      const std::vector<F> scale = loadFloats<F>(ctx.input(1), "scale"),
+                           bias = loadFloats<F>(ctx.input(2), "B");
       const T* xp = x.as<T>();
       T* yp = y.as<T>();
-      parallelFor(ctx.threads(), planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(S, 1)), [&](int64_t b, int64_t e) {
-        for (int64_t p = b; p < e; ++p) {
-          F mean, var;
-          meanVar(xp + p * S, S, mean, var);
-          const F a = scale[p % C] / std::sqrt(var + static_cast<F>(eps_)), sh = bias[p % C] - mean * a;
-          const T* xr = xp + p * S;
-          T* yr = yp + p * S;
-          for (int64_t i = 0; i < S; ++i) yr[i] = Num<T>::store(static_cast<F>(Num<T>::load(xr[i])) * a + sh);
-        }
-      });
+      parallelFor(ctx.threads(), planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(S, 1)),
+                  [&](int64_t b, int64_t e) {
+                    for (int64_t p = b; p < e; ++p) {
+                      F mean, var;
+                      meanVar(xp + p * S, S, mean, var);
+                      const F a = scale[p % C] / std::sqrt(var + static_cast<F>(eps_)),
+                              sh = bias[p % C] - mean * a;
+                      const T* xr = xp + p * S;
+                      T* yr = yp + p * S;
+                      for (int64_t i = 0; i < S; ++i)
+                        yr[i] = Num<T>::store(static_cast<F>(Num<T>::load(xr[i])) * a + sh);
+                    }
+                  });
     });
   }
 

@@ -13,8 +13,8 @@ class LayerNormKernel : public Kernel {
  public:
   LayerNormKernel(const NodeDesc& n, const CompileContext&)
       : axis_(n.getInt("axis", -1)), eps_(n.getFloat("epsilon", 1e-5f)), stash_(n.getInt("stash_type", 1)) {
-    check(stash_ == 1 || stash_ == 11 || stash_ == 16 || stash_ == 10, "unsupported stash_type " +
-                                                                          std::to_string(stash_));
+    check(stash_ == 1 || stash_ == 11 || stash_ == 16 || stash_ == 10,
+          "unsupported stash_type " + std::to_string(stash_));
   }
 
   void compute(KernelContext& ctx) override {
@@ -51,7 +51,8 @@ class LayerNormKernel : public Kernel {
           means[o] = mean, invs[o] = inv;
           const F* s = scale.data() + (perRow ? o * inner : 0);
           if (bias.empty()) {
-            for (int64_t i = 0; i < inner; ++i) yr[i] = Num<T>::store((static_cast<F>(Num<T>::load(xr[i])) - mean) * inv * s[i]);
+            for (int64_t i = 0; i < inner; ++i)
+              yr[i] = Num<T>::store((static_cast<F>(Num<T>::load(xr[i])) - mean) * inv * s[i]);
           } else {
             const F* bb = bias.data() + (biasPerRow ? o * inner : 0);
             for (int64_t i = 0; i < inner; ++i)

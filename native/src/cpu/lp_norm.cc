@@ -18,7 +18,8 @@ class LpNormKernel : public Kernel {
     const int r = x.rank();
     check(r >= 1, "input must have rank >= 1");
     const int axis = normalizeAxis(axis_, r, "axis");
-    const int64_t outer = dimProduct(x.shape, 0, axis), n = x.shape[axis], inner = dimProduct(x.shape, axis + 1, r);
+    const int64_t outer = dimProduct(x.shape, 0, axis), n = x.shape[axis],
+                  inner = dimProduct(x.shape, axis + 1, r);
     Tensor& y = ctx.allocOutput(0, x.dtype, x.shape);
     if (x.numel() == 0) return;
     dispatchTypes<ONNXFLEET_FLOAT_TYPES>(x.dtype, "LpNormalization", [&](auto tag) {

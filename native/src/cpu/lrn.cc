@@ -1,5 +1,6 @@
 // LRN (local response normalization across channels):
-//   y = x / (bias + alpha / size * sum of x^2 over channels [c - floor((size-1)/2), c + ceil((size-1)/2)])^beta
+//   y = x / (bias + alpha / size * sum of x^2 over channels [c - floor((size-1)/2), c +
+//   ceil((size-1)/2)])^beta
 #include <cmath>
 
 #include "core/kernel.h"
@@ -30,25 +31,26 @@ class LrnKernel : public Kernel {
       const T* xp = x.as<T>();
       T* yp = y.as<T>();
       const F k = static_cast<F>(alpha_) / static_cast<F>(size_), bias = bias_, beta = beta_;
-      parallelFor(ctx.threads(), planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(S * size_, 1)),
-                  [&](int64_t b, int64_t e) {
-                    std::vector<F> sq(S);
-                    for (int64_t p = b; p < e; ++p) {
-                      const int64_t c = p % C, n0 = p - c;
-                      std::fill(sq.begin(), sq.end(), F(0));
-                      for (int64_t cc = std::max<int64_t>(0, c - lo); cc <= std::min(C - 1, c + hi); ++cc) {
-                        const T* xr = xp + (n0 + cc) * S;
-                        for (int64_t i = 0; i < S; ++i) {
-                          const F v = Num<T>::load(xr[i]);
-                          sq[i] += v * v;
-                        }
-                      }
-                      const T* xr = xp + p * S;
-                      T* yr = yp + p * S;
-                      for (int64_t i = 0; i < S; ++i)
-                        yr[i] = Num<T>::store(static_cast<F>(Num<T>::load(xr[i])) / std::pow(bias + k * sq[i], beta));
-                    }
-                  });
+      parallelFor(
+          ctx.threads(), planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(S * size_, 1)),
+          [&](int64_t b, int64_t e) {
+            std::vector<F> sq(S);
+            for (int64_t p = b; p < e; ++p) {
+              const int64_t c = p % C, n0 = p - c;
+              std::fill(sq.begin(), sq.end(), F(0));
+              for (int64_t cc = std::max<int64_t>(0, c - lo); cc <= std::min(C - 1, c + hi); ++cc) {
+                const T* xr = xp + (n0 + cc) * S;
+                for (int64_t i = 0; i < S; ++i) {
+                  const F v = Num<T>::load(xr[i]);
+                  sq[i] += v * v;
+                }
+              }
+              const T* xr = xp + p * S;
+              T* yr = yp + p * S;
+              for (int64_t i = 0; i < S; ++i)
+                yr[i] = Num<T>::store(static_cast<F>(Num<T>::load(xr[i])) / std::pow(bias + k * sq[i], beta));
+            }
+          });
     });
   }
 

@@ -40,7 +40,8 @@ class MvnKernel : public Kernel {
       // Visits every element of plan row o with its statistic index; rows own disjoint statistics.
       auto walk = [&](auto&& fn) {
         const int64_t rows = static_cast<int64_t>(p.base.size());
-        parallelFor(ctx.threads(), rows, std::max<int64_t>(1, 16384 / (p.count * (p.innerReduced ? 1 : p.inner))),
+        parallelFor(ctx.threads(), rows,
+                    std::max<int64_t>(1, 16384 / (p.count * (p.innerReduced ? 1 : p.inner))),
                     [&](int64_t b, int64_t e) {
                       for (int64_t o = b; o < e; ++o)
                         for (int64_t off : p.roff)

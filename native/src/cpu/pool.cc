@@ -1,6 +1,7 @@
 // MaxPool (with optional Indices), AveragePool, LpPool over 1-3 spatial dims of NCHW-style input, and
 // GlobalAveragePool / GlobalMaxPool / GlobalLpPool. Work is split over the N*C planes. Windows are tabulated
 // per spatial dim (first/last valid tap, divisor share), so the inner loops only touch valid input.
+// SAME_* padding follows the spec (dilated kernel extent), unlike onnxruntime, which ignores dilation there.
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -58,8 +59,8 @@ class PoolKernel : public Kernel {
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
     const int nd = static_cast<int>(kernel_.size());
-    check(x.rank() == nd + 2, "input rank " + std::to_string(x.rank()) + " does not match a " +
-                                  std::to_string(nd) + "-D kernel");
+    check(x.rank() == nd + 2,
+          "input rank " + std::to_string(x.rank()) + " does not match a " + std::to_string(nd) + "-D kernel");
     Axis ax[3];
     Shape out{x.shape[0], x.shape[1]};
     for (int d = 0; d < nd; ++d) {
@@ -75,17 +76,22 @@ class PoolKernel : public Kernel {
       using T = typename decltype(tag)::type;
       const int64_t inPlane = ax[0].in * ax[1].in * ax[2].in, outPlane = ax[0].out * ax[1].out * ax[2].out;
       const int64_t taps = ax[0].kernel * ax[1].kernel * ax[2].kernel;
-      parallelFor(ctx.threads(), planes, std::max<int64_t>(1, 16384 / (outPlane * taps)), [&](int64_t b, int64_t e) {
-        std::vector<Acc<T>> rowBuf(ax[2].in), outBuf(2 * ax[2].out);
-        for (int64_t pl = b; pl < e; ++pl) {
-          if (idx) planeWithIndices(ax, x.as<T>() + pl * inPlane, y.as<T>() + pl * outPlane,
-                                    idx->as<int64_t>() + pl * outPlane, pl * inPlane);
-          else plane(ax, x.as<T>() + pl * inPlane, y.as<T>() + pl * outPlane, rowBuf.data(), outBuf.data());
-        }
-      });
+      parallelFor(
+          ctx.threads(), planes, std::max<int64_t>(1, 16384 / (outPlane * taps)), [&](int64_t b, int64_t e) {
+            std::vector<Acc<T>> rowBuf(ax[2].in), outBuf(2 * ax[2].out);
+            for (int64_t pl = b; pl < e; ++pl) {
+              if (idx)
+                planeWithIndices(ax, x.as<T>() + pl * inPlane, y.as<T>() + pl * outPlane,
+                                 idx->as<int64_t>() + pl * outPlane, pl * inPlane);
+              else
+                plane(ax, x.as<T>() + pl * inPlane, y.as<T>() + pl * outPlane, rowBuf.data(), outBuf.data());
+            }
+          });
     };
-    if (P == Pool::Max) dispatchTypes<ONNXFLEET_FLOAT_TYPES, int8_t, uint8_t>(x.dtype, "MaxPool", run);
-    else dispatchTypes<ONNXFLEET_FLOAT_TYPES>(x.dtype, P == Pool::Avg ? "AveragePool" : "LpPool", run);
+    if (P == Pool::Max)
+      dispatchTypes<ONNXFLEET_FLOAT_TYPES, int8_t, uint8_t>(x.dtype, "MaxPool", run);
+    else
+      dispatchTypes<ONNXFLEET_FLOAT_TYPES>(x.dtype, P == Pool::Avg ? "AveragePool" : "LpPool", run);
   }
 
  private:
@@ -135,7 +141,7 @@ class PoolKernel : public Kernel {
     return p_ == 2.0f ? v * v : p_ == 1.0f ? std::abs(v) : std::pow(std::abs(v), A(p_));
   }
   template <typename A>
-  static A combine(A a, A v) {  // for max, a NaN wins and sticks
+  static A combine(A a, A v) {  // plain max (NaN handling unspecified; kept vectorizable like maxps)
     if (P == Pool::Max) return v > a ? v : a;
     return a + v;
   }
@@ -162,12 +168,14 @@ class PoolKernel : public Kernel {
         int64_t rows = 0;
         for (int64_t kd = ad.k0[od]; kd < ad.k1[od]; ++kd)
           for (int64_t kh = ah.k0[oh]; kh < ah.k1[oh]; ++kh, ++rows) {
-            const T* r = x + ((od * ad.stride - ad.padBegin + kd * ad.dil) * H + oh * ah.stride - ah.padBegin +
-                              kh * ah.dil) * W;
+            const T* r = x + ((od * ad.stride - ad.padBegin + kd * ad.dil) * H + oh * ah.stride -
+                              ah.padBegin + kh * ah.dil) *
+                                 W;
             if (rows == 0) {
               for (int64_t i = 0; i < W; ++i) rowBuf[i] = map(static_cast<A>(Num<T>::load(r[i])));
             } else {
-              for (int64_t i = 0; i < W; ++i) rowBuf[i] = combine(rowBuf[i], map(static_cast<A>(Num<T>::load(r[i]))));
+              for (int64_t i = 0; i < W; ++i)
+                rowBuf[i] = combine(rowBuf[i], map(static_cast<A>(Num<T>::load(r[i]))));
             }
           }
         if (rows == 0) std::fill(rowBuf, rowBuf + W, initial<A>());
@@ -183,9 +191,12 @@ class PoolKernel : public Kernel {
                 for (int64_t o = 0; o < hi - lo; ++o) out[o] = combine(out[o], sk[o * st]);
               }
             };
-            if (aw.stride == 1) taps(std::integral_constant<int, 1>{});
-            else if (aw.stride == 2) taps(std::integral_constant<int, 2>{});
-            else taps(std::integral_constant<int, 0>{});
+            if (aw.stride == 1)
+              taps(std::integral_constant<int, 1>{});
+            else if (aw.stride == 2)
+              taps(std::integral_constant<int, 2>{});
+            else
+              taps(std::integral_constant<int, 0>{});
             ow = hi - 1;
             continue;
           }
@@ -204,7 +215,9 @@ class PoolKernel : public Kernel {
             yr[ow] = Num<T>::store(static_cast<typename Num<T>::C>(outBuf[ow] * invH * invW[ow]));
         } else {
           for (int64_t ow = 0; ow < OW; ++ow) {
-            const A v = p_ == 2.0f ? std::sqrt(outBuf[ow]) : p_ == 1.0f ? outBuf[ow] : std::pow(outBuf[ow], A(1) / A(p_));
+            const A v = p_ == 2.0f   ? std::sqrt(outBuf[ow])
+                        : p_ == 1.0f ? outBuf[ow]
+                                     : std::pow(outBuf[ow], A(1) / A(p_));
             yr[ow] = Num<T>::store(static_cast<typename Num<T>::C>(v));
           }
         }
@@ -257,13 +270,18 @@ struct GlobalOp {
   float p;
   Acc init() const { return P == Pool::Max ? -std::numeric_limits<F>::infinity() : F(0); }
   void step(Acc& a, F v) const {
-    if (P == Pool::Max) a = (v > a || v != v) ? v : a;
-    else if (P == Pool::Avg) a += v;
-    else a += p == 2.0f ? v * v : std::pow(std::abs(v), F(p));
+    if (P == Pool::Max)
+      a = (v > a || v != v) ? v : a;
+    else if (P == Pool::Avg)
+      a += v;
+    else
+      a += p == 2.0f ? v * v : std::pow(std::abs(v), F(p));
   }
   void merge(Acc& a, const Acc& b) const {
-    if (P == Pool::Max) a = (b > a || b != b) ? b : a;
-    else a += b;
+    if (P == Pool::Max)
+      a = (b > a || b != b) ? b : a;
+    else
+      a += b;
   }
   F finish(Acc a, int64_t n) const {
     if (P == Pool::Avg) return a / F(n);

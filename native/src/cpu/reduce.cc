@@ -28,19 +28,27 @@ struct SumLike {  // Sum, Mean, L1, L2, LogSum, SumSquare, Prod
   Acc init() const { return K == Kind::Prod ? Acc(1) : Acc(0); }
   void step(Acc& a, C v) const {
     const Acc x = static_cast<Acc>(v);
-    if (K == Kind::Prod) a *= x;
-    else if (K == Kind::L1) a += (x < 0 ? -x : x);
-    else if (K == Kind::L2 || K == Kind::SumSquare) a += x * x;
-    else a += x;
+    if (K == Kind::Prod)
+      a *= x;
+    else if (K == Kind::L1)
+      a += (x < 0 ? -x : x);
+    else if (K == Kind::L2 || K == Kind::SumSquare)
+      a += x * x;
+    else
+      a += x;
   }
   void merge(Acc& a, const Acc& b) const {
-    if (K == Kind::Prod) a *= b;
-    else a += b;
+    if (K == Kind::Prod)
+      a *= b;
+    else
+      a += b;
   }
   T finish(Acc a, int64_t n) const {
     if constexpr (K == Kind::Mean) {
-      if constexpr (std::is_floating_point<Acc>::value) return Num<T>::store(static_cast<C>(a / Acc(n)));
-      else return static_cast<T>(n == 0 ? Acc(0) : static_cast<Acc>(a / static_cast<Acc>(n)));
+      if constexpr (std::is_floating_point<Acc>::value)
+        return Num<T>::store(static_cast<C>(a / Acc(n)));
+      else
+        return static_cast<T>(n == 0 ? Acc(0) : static_cast<Acc>(a / static_cast<Acc>(n)));
     }
     if constexpr (K == Kind::L2) return Num<T>::store(static_cast<C>(std::sqrt(static_cast<F>(a))));
     if constexpr (K == Kind::LogSum) return Num<T>::store(static_cast<C>(std::log(static_cast<F>(a))));
@@ -65,8 +73,8 @@ struct MinMax {
 template <typename T>
 struct LogSumExp {  // online (max, scaled sum) pairs, so one pass is numerically safe
   using C = typename Num<T>::C;
-  using F = std::conditional_t<std::is_same<C, double>::value || !std::is_floating_point<C>::value, double,
-                               float>;
+  using F =
+      std::conditional_t<std::is_same<C, double>::value || !std::is_floating_point<C>::value, double, float>;
   struct Acc {
     F m, s;
   };
@@ -111,14 +119,17 @@ class ReduceKernel : public Kernel {
       if (!noop_) red.assign(r, true);
     } else {
       for (int64_t a : axes) {
-        check(a >= -r && a < r, "axis " + std::to_string(a) + " is out of range for rank " + std::to_string(r));
+        check(a >= -r && a < r,
+              "axis " + std::to_string(a) + " is out of range for rank " + std::to_string(r));
         red[a < 0 ? a + r : a] = true;
       }
     }
     Shape out;
     for (int d = 0; d < r; ++d) {
-      if (!red[d]) out.push_back(x.shape[d]);
-      else if (keepdims_) out.push_back(1);
+      if (!red[d])
+        out.push_back(x.shape[d]);
+      else if (keepdims_)
+        out.push_back(1);
     }
     const ReducePlan plan = makeReducePlan(x.shape, red);
     Tensor& y = ctx.allocOutput(0, x.dtype, out);
@@ -127,10 +138,14 @@ class ReduceKernel : public Kernel {
       using T = typename decltype(tag)::type;
       const T* xp = x.as<T>();
       T* yp = y.as<T>();
-      if constexpr (K == Kind::Max) runReduce(plan, xp, yp, threads, MinMax<T, true>{});
-      else if constexpr (K == Kind::Min) runReduce(plan, xp, yp, threads, MinMax<T, false>{});
-      else if constexpr (K == Kind::LogSumExp) runReduce(plan, xp, yp, threads, LogSumExp<T>{});
-      else runReduce(plan, xp, yp, threads, SumLike<T, K>{});
+      if constexpr (K == Kind::Max)
+        runReduce(plan, xp, yp, threads, MinMax<T, true>{});
+      else if constexpr (K == Kind::Min)
+        runReduce(plan, xp, yp, threads, MinMax<T, false>{});
+      else if constexpr (K == Kind::LogSumExp)
+        runReduce(plan, xp, yp, threads, LogSumExp<T>{});
+      else
+        runReduce(plan, xp, yp, threads, SumLike<T, K>{});
     };
     if constexpr (K == Kind::Max || K == Kind::Min) {
       dispatchTypes<ONNXFLEET_NUMERIC_TYPES, bool>(x.dtype, "reduction", [&](auto tag) {
@@ -167,10 +182,10 @@ using ReduceSumSquare = ReduceKernel<Kind::SumSquare>;
 ONNX_CPU_KERNEL("ReduceSum", 1, ReduceSum);
 ONNX_CPU_KERNEL("ReduceSum", 11, ReduceSum);
 ONNX_CPU_KERNEL("ReduceSum", 13, ReduceSum);
-#define ONNXFLEET_REDUCE_VERSIONS(OP)  \
-  ONNX_CPU_KERNEL(#OP, 1, OP);         \
-  ONNX_CPU_KERNEL(#OP, 11, OP);        \
-  ONNX_CPU_KERNEL(#OP, 13, OP);        \
+#define ONNXFLEET_REDUCE_VERSIONS(OP) \
+  ONNX_CPU_KERNEL(#OP, 1, OP);        \
+  ONNX_CPU_KERNEL(#OP, 11, OP);       \
+  ONNX_CPU_KERNEL(#OP, 13, OP);       \
   ONNX_CPU_KERNEL(#OP, 18, OP)
 ONNXFLEET_REDUCE_VERSIONS(ReduceMean);
 ONNXFLEET_REDUCE_VERSIONS(ReduceMax);

@@ -122,7 +122,8 @@ class SoftmaxKernel : public Kernel {
                   [&](int64_t b, int64_t e) {
                     for (int64_t t = b; t < e; ++t) {
                       const int64_t o = t / nb, j0 = (t % nb) * B;
-                      columns<M>(xp + o * n * inner, yp + o * n * inner, n, inner, j0, std::min(B, inner - j0));
+                      columns<M>(xp + o * n * inner, yp + o * n * inner, n, inner, j0,
+                                 std::min(B, inner - j0));
                     }
                   });
     });

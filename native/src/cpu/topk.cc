@@ -30,7 +30,8 @@ class TopKKernel : public Kernel {
       k = kv[0];
     }
     const int64_t n = x.shape[axis];
-    check(k >= 0 && k <= n, "k = " + std::to_string(k) + " is out of range for axis size " + std::to_string(n));
+    check(k >= 0 && k <= n,
+          "k = " + std::to_string(k) + " is out of range for axis size " + std::to_string(n));
     Shape out = x.shape;
     out[axis] = k;
     Tensor& vals = ctx.allocOutput(0, x.dtype, out);
@@ -69,7 +70,8 @@ class TopKKernel : public Kernel {
               for (int64_t i = 0; i < n; ++i) {
                 const C v = Num<T>::load(xs[i * inner]);
                 if (have == k) {
-                  if (!(L ? v > t : v < t) && !isNan(v) && !isNan(t)) continue;  // common case: not better, no NaN
+                  if (!(L ? v > t : v < t) && !isNan(v) && !isNan(t))
+                    continue;  // common case: not better, no NaN
                   if (!before({v, i}, buf[k - 1])) continue;
                 }
                 int64_t at = have < k ? have++ : k - 1;
@@ -78,16 +80,21 @@ class TopKKernel : public Kernel {
                 t = buf[have - 1].first;
               }
             };
-            if (largest) scan(std::true_type{});
-            else scan(std::false_type{});
+            if (largest)
+              scan(std::true_type{});
+            else
+              scan(std::false_type{});
           } else {
             for (int64_t i = 0; i < n; ++i) buf[i] = {Num<T>::load(xs[i * inner]), i};
-            if (k * 4 > n) std::sort(buf.begin(), buf.end(), before);
-            else std::partial_sort(buf.begin(), buf.begin() + k, buf.end(), before);
+            if (k * 4 > n)
+              std::sort(buf.begin(), buf.end(), before);
+            else
+              std::partial_sort(buf.begin(), buf.begin() + k, buf.end(), before);
           }
           T* vs = vp + o * k * inner + j;
           int64_t* is = ip + o * k * inner + j;
-          for (int64_t i = 0; i < k; ++i) vs[i * inner] = Num<T>::store(buf[i].first), is[i * inner] = buf[i].second;
+          for (int64_t i = 0; i < k; ++i)
+            vs[i * inner] = Num<T>::store(buf[i].first), is[i * inner] = buf[i].second;
         }
       });
     });

@@ -50,8 +50,10 @@ struct Num<BFloat16> {
 // NaN test that is simply false for integer types (and draws no self-comparison warning there).
 template <typename C>
 inline bool isNan(C v) {
-  if constexpr (std::is_floating_point<C>::value) return std::isnan(v);
-  else return false;
+  if constexpr (std::is_floating_point<C>::value)
+    return std::isnan(v);
+  else
+    return false;
 }
 
 // Float compute type for floating element types: double stays double, everything else computes in float.
@@ -102,13 +104,14 @@ std::vector<C> loadFloats(const Tensor& t, const char* what) {
 template <typename C>
 std::vector<C> expandFloats(const Tensor& t, const Shape& target, const char* what) {
   const int r = static_cast<int>(target.size()), tr = t.rank();
-  check(tr <= r, std::string(what) + " " + shapeToString(t.shape) + " has a higher rank than " + shapeToString(target));
+  check(tr <= r, std::string(what) + " " + shapeToString(t.shape) + " has a higher rank than " +
+                     shapeToString(target));
   std::vector<int64_t> st(r, 0);
   int64_t stride = 1;
   for (int d = tr - 1; d >= 0; --d) {
     const int td = d + r - tr;
-    check(t.shape[d] == 1 || t.shape[d] == target[td],
-          std::string(what) + " " + shapeToString(t.shape) + " does not broadcast to " + shapeToString(target));
+    check(t.shape[d] == 1 || t.shape[d] == target[td], std::string(what) + " " + shapeToString(t.shape) +
+                                                           " does not broadcast to " + shapeToString(target));
     st[td] = t.shape[d] == 1 ? 0 : stride;
     stride *= t.shape[d];
   }
@@ -275,9 +278,9 @@ struct ReducePlan {
   int64_t outputs = 0;  // number of output elements
   int64_t count = 0;    // input elements folded into each output
   bool innerReduced = true;
-  int64_t inner = 1;           // run length (innerReduced) or kept vector length
-  std::vector<int64_t> base;   // input offset per output row (innerReduced: per output)
-  std::vector<int64_t> roff;   // offsets of reduced positions relative to base (excluding the run)
+  int64_t inner = 1;          // run length (innerReduced) or kept vector length
+  std::vector<int64_t> base;  // input offset per output row (innerReduced: per output)
+  std::vector<int64_t> roff;  // offsets of reduced positions relative to base (excluding the run)
 };
 
 inline std::vector<int64_t> enumerateOffsets(const std::vector<std::pair<int64_t, int64_t>>& dims) {
@@ -365,8 +368,10 @@ void runReduce(const ReducePlan& p, const T* x, OutT* y, int threads, const Op& 
         }
       });
     };
-    if (p.inner >= 256) runs(std::integral_constant<int, 32>{});
-    else runs(std::integral_constant<int, 8>{});
+    if (p.inner >= 256)
+      runs(std::integral_constant<int, 32>{});
+    else
+      runs(std::integral_constant<int, 8>{});
     return;
   }
   // Kept inner vectors: accumulate blocks of up to 2048 lanes (fewer when that leaves threads idle) over the
