@@ -56,18 +56,20 @@ async function time(sides: Record<RuntimeName, Side>, model: ModelInfo, batch: n
   return { ms, last, errors };
 }
 
-function diffCell(ours: Outputs | undefined, ort: Outputs | undefined): string {
-  if (!ours || !ort) return '-';
+/** Max abs diff over all outputs; `ok` is false when any output is outside the oracle test's tolerance. */
+function diffCell(ours: Outputs | undefined, ort: Outputs | undefined): { text: string; ok: boolean } {
+  if (!ours || !ort) return { text: '-', ok: true };
+  const bad = (text: string) => ({ text, ok: false });
   let worst = 0;
   for (const [name, want] of Object.entries(ort)) {
     const got = ours[name];
-    if (!got) return `missing output ${name}`;
+    if (!got) return bad(`missing output ${name}`);
     const r = allclose(got, want, scaledTolerance(want, TOL));
-    if (r.mismatches < 0) return `${name}: ${r.failure}`;
+    if (r.mismatches < 0) return bad(`${name}: ${r.failure}`);
     worst = Math.max(worst, r.maxAbsDiff);
-    if (r.failure) return `${worst.toExponential(1)} (${name} out of tolerance)`;
+    if (r.failure) return bad(`${worst.toExponential(1)} (${name} out of tolerance)`);
   }
-  return worst.toExponential(1);
+  return { text: worst.toExponential(1), ok: true };
 }
 
 async function memoryCells(
@@ -120,16 +122,18 @@ async function main(): Promise<void> {
         const { ms, last, errors } = await time(sides, model, batch, args);
         const ours = errors.ours ? undefined : median(ms.ours);
         const ort = errors.ort ? undefined : median(ms.ort);
+        const diff = diffCell(last.ours, last.ort);
+        const ratio = ours !== undefined && ort !== undefined ? fmt(ours / ort) : '-';
         const row: Row = {
           model: model.name,
           batch: String(batch),
           threads: String(threads),
           'ours ms': errors.ours ?? fmt(ours),
           'ort ms': errors.ort ?? fmt(ort),
-          'ours/ort': ours !== undefined && ort !== undefined ? fmt(ours / ort) : '-',
+          'ours/ort': diff.ok ? ratio : `${ratio} (wrong output)`,
           'create ours ms': fmt(sides.ours.createMs, 0),
           'create ort ms': fmt(sides.ort.createMs, 0),
-          'max abs diff': diffCell(last.ours, last.ort),
+          'max abs diff': diff.text,
         };
         if (args.memory) {
           [row['peak RSS ours MiB'], row['peak RSS ort MiB']] = await memoryCells(
@@ -152,7 +156,7 @@ async function main(): Promise<void> {
     const base = await peakRssMiB({ runtime: 'none', model: '', batch: 1, threads: 1, runs: 0 }).catch(
       () => NaN,
     );
-    lines.push(`peak RSS of a child that loads no runtime (node + tsx): ${fmt(base, 0)} MiB`);
+    lines.push(`peak RSS (VmHWM) of a child that loads no runtime (node + tsx): ${fmt(base, 0)} MiB`);
   }
   process.stdout.write(
     lines.join('\n') +

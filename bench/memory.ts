@@ -1,6 +1,12 @@
 // Peak resident memory of one runtime running one model, measured in a fresh child process.
-// Run directly, this file is the child: it prints one JSON line { maxRssKiB } and exits.
+// Run directly, this file is the child: it prints one JSON line { peakKiB, maxRssKiB, source } and exits.
+//
+// On Linux the child's process.resourceUsage().maxRSS is not its own peak: the kernel carries the parent's
+// high-water mark across fork+exec (a child of a 800 MiB parent reports ~800 MiB even when it used 40), so
+// the child reads VmHWM from /proc/self/status, which belongs to its own address space. maxRSS is the
+// fallback where /proc is absent.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { findModel, makeInputs } from '../test/helpers/models.js';
 import { openSession, type RuntimeName } from './runtimes.js';
@@ -30,8 +36,8 @@ export function peakRssMiB(job: MemoryJob): Promise<number> {
     child.on('close', (code) => {
       const line = out.trim().split('\n').pop() ?? '';
       try {
-        const r = JSON.parse(line) as { maxRssKiB?: number; error?: string };
-        if (r.maxRssKiB !== undefined) return resolve(r.maxRssKiB / 1024);
+        const r = JSON.parse(line) as { peakKiB?: number; error?: string };
+        if (r.peakKiB !== undefined) return resolve(r.peakKiB / 1024);
         return reject(new Error(r.error ?? `memory child exited ${code}`));
       } catch {
         const last = err.trim().split('\n').filter(Boolean).pop() ?? `exit ${code}`;
@@ -49,8 +55,19 @@ async function child(job: MemoryJob): Promise<void> {
     for (let i = 0; i < job.runs; i++) await run();
     await session.release();
   }
-  // maxRSS is in kilobytes (KiB) on Linux.
-  process.stdout.write(JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS }) + '\n');
+  const maxRssKiB = process.resourceUsage().maxRSS; // KiB
+  const hwm = vmHwmKiB();
+  const result = { peakKiB: hwm ?? maxRssKiB, maxRssKiB, source: hwm === undefined ? 'maxRSS' : 'VmHWM' };
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+function vmHwmKiB(): number | undefined {
+  try {
+    const m = /^VmHWM:\s*(\d+)\s*kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 if (process.argv[1] === SELF) {

@@ -89,6 +89,10 @@ void compileGraph(Graph& g, int threads, const std::string& provider) {
   std::vector<std::string> unsupported;
   for (auto& pn : g.nodes) {
     pn.def = KernelRegistry::instance().find(pn.desc.domain, pn.desc.opType, pn.desc.opset, provider);
+    // The reference provider has its own kernels only where the cpu one is a fast path (oneDNN); for every
+    // other op the plain cpu kernel already is the reference.
+    if (!pn.def && provider == "reference")
+      pn.def = KernelRegistry::instance().find(pn.desc.domain, pn.desc.opType, pn.desc.opset, "cpu");
     if (!pn.def) {
       unsupported.push_back(pn.desc.where());
       continue;

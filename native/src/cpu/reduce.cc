@@ -1,6 +1,7 @@
 // ReduceSum/Mean/Max/Min/Prod/L1/L2/LogSum/LogSumExp/SumSquare. Axes come from the `axes` attribute (old
 // opsets) or the optional second input (ReduceSum 13+, the others 18+); empty axes reduce everything unless
 // noop_with_empty_axes is set, in which case only the element-wise part (abs, square, log...) is applied.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -152,6 +153,9 @@ class ReduceKernel : public Kernel {
         using T = typename decltype(tag)::type;
         if constexpr (std::is_same<T, bool>::value) {
           runReduce(plan, x.as<uint8_t>(), y.as<uint8_t>(), threads, MinMax<uint8_t, K == Kind::Max>{});
+          // Over an empty set the bool max is false and the bool min is true (not uint8's 255).
+          if (plan.count == 0)
+            std::fill(y.as<uint8_t>(), y.as<uint8_t>() + y.numel(), K == Kind::Max ? 0 : 1);
         } else {
           run(tag);
         }

@@ -33,7 +33,8 @@ struct ConvPlan {
 };
 
 // oneDNN 2.6's brgconv mishandles post-ops on output rows that see only padding (e.g. a 1x1 kernel with
-// pads): sum + eltwise crashes, sum alone is skipped there. Such geometries apply FusedConv's epilogue by hand.
+// pads): sum + eltwise crashes, sum alone is skipped there. Such geometries apply FusedConv's epilogue by
+// hand.
 bool hasFullyPaddedRows(const ConvGeometry& g) {
   for (int i = 0; i < g.spatial(); ++i) {
     const int64_t span = (g.kernel[i] - 1) * g.dilations[i] + 1;
@@ -166,10 +167,8 @@ class ConvKernel : public Kernel {
       if (p->src != p->userSrc) p->toSrc = onednn::makeReorder(p->userSrc, p->src);
       if (p->dst != p->userDst) p->fromDst = onednn::makeReorder(p->dst, p->userDst);
       if (p->fromDst && hasZ && !p->manualFusion) p->toDst = onednn::makeReorder(p->userDst, p->dst);
-      if (packed_)
-        p->packed = packed_->get(p->wei, threads);
-      else if (p->wei != p->userWei)
-        p->toWei = onednn::makeReorder(p->userWei, p->wei);
+      if (packed_) p->packed = packed_->get(p->wei, threads);
+      if (!p->packed && p->wei != p->userWei) p->toWei = onednn::makeReorder(p->userWei, p->wei);
       return std::shared_ptr<const ConvPlan>(std::move(p));
     });
   }
@@ -185,7 +184,7 @@ class ConvKernel : public Kernel {
       src = blocked;
     }
     memory wei = p->packed;
-    if (!packed_) {
+    if (!wei) {
       wei = onednn::wrap(p->userWei, w.data);
       if (p->toWei) {
         memory blocked = call.scratch(p->wei);

@@ -120,10 +120,8 @@ class ConvTransposeKernel : public Kernel {
       if (hasBias) p->bias = pd.bias_desc();
       if (p->src != p->userSrc) p->toSrc = onednn::makeReorder(p->userSrc, p->src);
       if (p->dst != p->userDst) p->fromDst = onednn::makeReorder(p->dst, p->userDst);
-      if (packed_)
-        p->packed = packed_->get(p->wei, threads);
-      else if (p->wei != p->userWei)
-        p->toWei = onednn::makeReorder(p->userWei, p->wei);
+      if (packed_) p->packed = packed_->get(p->wei, threads);
+      if (!p->packed && p->wei != p->userWei) p->toWei = onednn::makeReorder(p->userWei, p->wei);
       return std::shared_ptr<const DeconvPlan>(std::move(p));
     });
   }
@@ -138,7 +136,7 @@ class ConvTransposeKernel : public Kernel {
       src = blocked;
     }
     memory wei = p.packed;
-    if (!packed_) {
+    if (!wei) {
       wei = onednn::wrap(p.userWei, w.data);
       if (p.toWei) {
         memory blocked = call.scratch(p.wei);

@@ -73,6 +73,9 @@ dnnl::memory PackedWeights::get(const dnnl::memory::desc& want, int threads, boo
       return e.mem;
     }
   }
+  bool roomLeft = entries_.size() < kMaxLayouts;
+  for (auto& e : entries_) roomLeft = roomLeft || !e.used;
+  if (!roomLeft) return dnnl::memory();
   dnnl::memory packed(want, cpuEngine());  // oneDNN owns (and aligns) the buffer
   {
     ThreadBudget budget(threads);

@@ -79,13 +79,17 @@ dnnl::reorder makeReorder(const dnnl::memory::desc& from, const dnnl::memory::de
 // A constant weight tensor reordered into whatever layouts the primitives ask for. The layout a primitive
 // prefers can depend on the activation shape and thread count, so the packing is keyed by descriptor; the
 // first packing (done at kernel construction for a guessed shape) is replaced if no primitive ever used it.
+// At most kMaxLayouts packed copies are kept; past that get() returns an empty memory and the caller
+// reorders the plain weights per call (bounded memory for workloads with many shapes).
 class PackedWeights {
  public:
   // `plain` describes the weights as stored in `source` (which must outlive this object: it shares the
   // initializer's holder).
   PackedWeights(Tensor source, dnnl::memory::desc plain)
       : source_(std::move(source)), plain_(std::move(plain)) {}
-  // Returns the weights in layout `want`, packing them now if needed. Thread-safe.
+  static constexpr size_t kMaxLayouts = 3;
+  // Returns the weights in layout `want`, packing them now if needed; empty when the cap is reached.
+  // Thread-safe.
   dnnl::memory get(const dnnl::memory::desc& want, int threads, bool markUsed = true);
   size_t packedBytes() const;
 

@@ -1,6 +1,8 @@
 // Gemm on oneDNN's matmul (float32): transposes are strided views, alpha is the output scale, and C enters as
 // the bias when alpha = beta = 1 (the Linear-layer case) or is written to Y first (scaled by beta) and added
 // by a sum post-op. A constant B is packed once. Other dtypes use the reference loops.
+#include <optional>
+
 #include "core/parallel.h"
 #include "cpu/onednn/engine.h"
 #include "cpu/reference/gemm_ref.h"
@@ -15,7 +17,8 @@ enum class CMode { None, Bias, Prefill };
 struct GemmPlan {
   dnnl::matmul prim;
   memory::desc a, b, c, bias, scratch;
-  memory packed;
+  memory packed;                     // B in layout b (empty unless B is a packed constant)
+  std::optional<dnnl::reorder> toB;  // plain B -> layout b per call (packing cap reached)
   CMode mode = CMode::None;
 };
 
@@ -100,6 +103,7 @@ class GemmKernel : public Kernel {
       if (p->mode == CMode::Bias) p->bias = pd.bias_desc();
       p->prim = dnnl::matmul(pd);
       if (packed_) p->packed = packed_->get(p->b, threads);
+      if (packed_ && !p->packed) p->toB = onednn::makeReorder(transposable(g.k, g.n, attrs_.transB), p->b);
       return std::shared_ptr<const GemmPlan>(std::move(p));
     });
   }
@@ -123,8 +127,14 @@ class GemmKernel : public Kernel {
       });
     }
     onednn::Call call(ctx);
+    memory bm = p->packed ? p->packed : onednn::wrap(p->b, b.data);
+    if (p->toB) {
+      memory packed = call.scratch(p->b);
+      call.reorder(*p->toB, onednn::wrap(transposable(g.k, g.n, attrs_.transB), b.data), packed);
+      bm = packed;
+    }
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, onednn::wrap(p->a, a.data)},
-                                         {DNNL_ARG_WEIGHTS, packed_ ? p->packed : onednn::wrap(p->b, b.data)},
+                                         {DNNL_ARG_WEIGHTS, bm},
                                          {DNNL_ARG_DST, onednn::wrap(p->c, yp)}};
     if (p->mode == CMode::Bias) args.emplace(DNNL_ARG_BIAS, onednn::wrap(p->bias, c->data));
     call.run(p->prim, p->scratch, std::move(args));

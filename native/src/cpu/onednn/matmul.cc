@@ -2,6 +2,8 @@
 // dims fold into M and a constant B is packed once into the primitive's preferred layout. Batched B goes
 // through oneDNN's broadcasting matmul, or one 2-D call per batch when oneDNN declines the broadcast.
 // Other dtypes use the reference loops.
+#include <optional>
+
 #include "cpu/onednn/engine.h"
 #include "cpu/reference/matmul_ref.h"
 
@@ -13,8 +15,9 @@ using onednn::dims;
 
 struct MatMulPlan {
   dnnl::matmul prim;
-  memory::desc a, b, c, scratch;  // b is the packed layout when B is a packed constant
-  memory packed;
+  memory::desc a, b, c, scratch;     // b is the packed layout when B is a packed constant
+  memory packed;                     // B in layout b (empty unless B is a packed constant)
+  std::optional<dnnl::reorder> toB;  // plain B -> layout b per call (packing cap reached)
   bool perBatch = false;  // one call per batch with the 2-D primitive (broadcast oneDNN would not take)
 };
 
@@ -60,7 +63,7 @@ class MatMulKernel : public Kernel {
 
  private:
   std::shared_ptr<const MatMulPlan> plan(const MatMulGeometry& g, bool folded, int threads) {
-    std::vector<int64_t> key{folded, g.m, g.k, g.n, threads};
+    std::vector<int64_t> key{folded, g.batchCount(), g.m, g.k, g.n, threads};  // folded rows = batch * m
     if (!folded) key.insert(key.end(), g.aBatch.begin(), g.aBatch.end());
     if (!folded) key.insert(key.end(), g.bBatch.begin(), g.bBatch.end());
     return plans_.get(key, [&] {
@@ -75,6 +78,7 @@ class MatMulKernel : public Kernel {
         auto pd = makePd(p->a, b, p->c);
         p->b = pd.weights_desc(), p->scratch = pd.scratchpad_desc(), p->prim = dnnl::matmul(pd);
         if (packed_) p->packed = packed_->get(p->b, threads);
+        if (packed_ && !p->packed) p->toB = onednn::makeReorder(onednn::plainDesc({g.k, g.n}), p->b);
         return std::shared_ptr<const MatMulPlan>(std::move(p));
       }
       dims ad(g.aBatch.begin(), g.aBatch.end()), bd(g.bBatch.begin(), g.bBatch.end()),
@@ -100,7 +104,12 @@ class MatMulKernel : public Kernel {
     auto p = plan(g, folded, ctx.threads());
     onednn::Call call(ctx);
     if (!p->perBatch) {
-      memory bm = folded && packed_ ? p->packed : onednn::wrap(p->b, b.data);
+      memory bm = p->packed ? p->packed : onednn::wrap(p->b, b.data);
+      if (p->toB) {
+        memory packed = call.scratch(p->b);
+        call.reorder(*p->toB, onednn::wrap(onednn::plainDesc({g.k, g.n}), b.data), packed);
+        bm = packed;
+      }
       call.run(p->prim, p->scratch,
                {{DNNL_ARG_SRC, onednn::wrap(p->a, a.data)},
                 {DNNL_ARG_WEIGHTS, bm},

@@ -82,7 +82,7 @@ class DequantizeLinearKernel : public Kernel {
         });
         return;
       }
-      const std::vector<int32_t> z = zp ? readInts(*zp, "x_zero_point") : std::vector<int32_t>(s.size(), 0);
+      const std::vector<int32_t> z = zp ? readQuantInts(*zp, "x_zero_point") : std::vector<int32_t>(s.size(), 0);
       dispatchTypes<int8_t, uint8_t, int16_t, uint16_t, int32_t>(x.dtype, "DequantizeLinear", [&](auto tag) {
         using T = typename decltype(tag)::type;
         const T* xp = x.as<T>();

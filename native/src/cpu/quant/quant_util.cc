@@ -61,7 +61,7 @@ std::vector<float> readFloats(const Tensor& t, const char* what) {
   return out;
 }
 
-std::vector<int32_t> readInts(const Tensor& t, const char* what) {
+std::vector<int32_t> readQuantInts(const Tensor& t, const char* what) {
   const int64_t n = t.numel();
   std::vector<int32_t> out(static_cast<size_t>(n));
   if (isSmallInt(t.dtype)) {

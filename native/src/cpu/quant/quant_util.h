@@ -39,6 +39,7 @@ inline void scaleRun(const QuantLayout& l, int64_t o, int64_t d, int64_t i0, int
       first = (o * l.scaleDim + d / l.block) * l.inner + i0, step = 1;
       return;
   }
+  first = 0, step = 0;
 }
 
 // The zero point must have the scale's shape (a single element may be spelled [] or [1]).
@@ -48,7 +49,7 @@ void checkZeroPointShape(const Tensor& zp, const Tensor& scale, const char* zpNa
 // low-bit types of util/lowbit.h.
 std::vector<float> readFloats(const Tensor& t, const char* what);
 // Integer values of an integer parameter tensor (8/16/32-bit, and the packed 4/2-bit types).
-std::vector<int32_t> readInts(const Tensor& t, const char* what);
+std::vector<int32_t> readQuantInts(const Tensor& t, const char* what);
 
 // Rounds a float to float16 / bfloat16 precision (stays a float).
 float roundToHalf(float v);

@@ -5,6 +5,7 @@
 // to that type; int32 x divides in double as the ONNX reference does).
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "core/parallel.h"
 #include "cpu/quant/quant_util.h"
@@ -57,7 +58,10 @@ void quotient(const void* xv, int64_t idx, int64_t len, const float* s, int64_t 
   for (int64_t j = 0; j < len; ++j) {
     const float sc = s[first + j * step];
     if constexpr (P == Prec::F64) {
-      q[j] = static_cast<double>(x[j]) / sc;
+      if constexpr (std::is_arithmetic_v<T>)
+        q[j] = static_cast<double>(x[j]) / sc;
+      else
+        q[j] = static_cast<double>(toFloat(x[j])) / sc;
     } else if constexpr (P == Prec::F16) {
       q[j] = roundToHalf(roundToHalf(toFloat(x[j])) / sc);
     } else if constexpr (P == Prec::BF16) {
@@ -138,7 +142,7 @@ class QuantizeLinearKernel : public Kernel {
     std::vector<float> zpFloat;
     EmitFn emit = emitFloat;
     if (lowbit::intRange(out, e.lo, e.hi)) {
-      if (zp) zpInt = readInts(*zp, "y_zero_point"), e.zpInt = zpInt.data();
+      if (zp) zpInt = readQuantInts(*zp, "y_zero_point"), e.zpInt = zpInt.data();
       emit = lowbit::isPacked(out) ? emitPacked
              : out == DType::Int8  ? emitInt<int8_t>
              : out == DType::UInt8 ? emitInt<uint8_t>

@@ -1,6 +1,6 @@
-// Helpers shared by the elementwise kernels: a parallel unary map (float16/bfloat16 go through float in
-// small blocks so the float loop stays vectorized), type lists usable with dispatchTypes, and the legacy
-// broadcast attributes of opset < 7 binary ops.
+// Helpers shared by the elementwise kernels: a parallel unary map and a same-type broadcasting binary op
+// (float16/bfloat16 go through float in small blocks so the float loops stay vectorized), type lists for
+// dispatchTypes, a generic same-shape unary kernel, and the legacy broadcast attributes of opset < 7.
 #pragma once
 #include <algorithm>
 #include <cstdint>
