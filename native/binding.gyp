@@ -7,7 +7,7 @@
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-fopenmp", "-O3", "-Wall", "-Wno-unused-parameter", "-Wno-sign-compare"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-fopenmp", "-O3", "-fno-trapping-math", "-Wall", "-Wno-unused-parameter", "-Wno-sign-compare"],
       "ldflags": ["-fopenmp"],
       "libraries": ["-ldnnl", "-lgomp"],
       "conditions": [

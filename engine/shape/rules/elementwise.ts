@@ -20,6 +20,12 @@ function broadcastRule(resultType: (ctx: InferContext) => TensorType | undefined
   return (ctx) => {
     const indices = ctx.node.inputs.map((_, i) => i).filter((i) => ctx.has(i));
     const elemType = resultType(ctx);
+    // Before opset 7 binary ops broadcast B into A only when asked (broadcast=1, optional axis); the result
+    // always has A's shape.
+    if (ctx.opset < 7 && indices.length === 2) {
+      ctx.set(0, { elemType, shape: ctx.shape(0) });
+      return;
+    }
     const value =
       fn &&
       asType(
