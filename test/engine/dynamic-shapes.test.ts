@@ -26,7 +26,10 @@ function model(): Uint8Array {
 
 test('runs with changing batch and spatial sizes match the reference kernels', async (t) => {
   const fast = await InferenceSession.create(model(), { intraOpNumThreads: 2 });
-  const ref = await InferenceSession.create(model(), { executionProviders: ['reference'], intraOpNumThreads: 1 });
+  const ref = await InferenceSession.create(model(), {
+    executionProviders: ['reference'],
+    intraOpNumThreads: 1,
+  });
   const shapes = [
     [1, 5, 9, 9],
     [4, 5, 9, 9],
@@ -47,7 +50,9 @@ test('runs with changing batch and spatial sizes match the reference kernels', a
       const e = want[name] as Tensor;
       t.deepEqual(g.dims, e.dims, `${name} dims for ${[b, s, h, w]}`);
       let worst = 0;
-      (e.data as Float32Array).forEach((v, i) => (worst = Math.max(worst, Math.abs(v - (g.data as Float32Array)[i]))));
+      (e.data as Float32Array).forEach(
+        (v, i) => (worst = Math.max(worst, Math.abs(v - (g.data as Float32Array)[i]))),
+      );
       t.true(worst < 1e-4, `${name} for batch ${b} seq ${s} image ${h}x${w}: max abs diff ${worst}`);
     }
   }
