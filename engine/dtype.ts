@@ -106,7 +106,10 @@ export type TypedArray =
   | BigInt64Array
   | BigUint64Array;
 
-type ArrayCtor = { new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): TypedArray; BYTES_PER_ELEMENT: number };
+type ArrayCtor = {
+  new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): TypedArray;
+  BYTES_PER_ELEMENT: number;
+};
 
 /** The typed array a tensor of type t is stored in (raw bits for float16/bfloat16/float8, packed bytes for sub-byte types). */
 export function arrayTypeOf(t: TensorType): ArrayCtor | undefined {

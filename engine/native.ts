@@ -26,10 +26,23 @@ export interface NativeTensorOut {
 }
 
 export interface NativeAddon {
-  compile(plan: NativePlan, key: string, metadata: string, options: { threads: number; provider: string }): ModelHandle;
+  compile(
+    plan: NativePlan,
+    key: string,
+    metadata: string,
+    options: { threads: number; provider: string },
+  ): ModelHandle;
   lookup(key: string): { handle: ModelHandle; metadata: string } | null;
-  run(handle: ModelHandle, feeds: (NativeValue | null)[], options: { threads: number; profile: boolean }): Promise<NativeRunResult>;
-  runSync(handle: ModelHandle, feeds: (NativeValue | null)[], options: { threads: number; profile: boolean }): NativeRunResult;
+  run(
+    handle: ModelHandle,
+    feeds: (NativeValue | null)[],
+    options: { threads: number; profile: boolean },
+  ): Promise<NativeRunResult>;
+  runSync(
+    handle: ModelHandle,
+    feeds: (NativeValue | null)[],
+    options: { threads: number; profile: boolean },
+  ): NativeRunResult;
   release(handle: ModelHandle): void;
   modelInfo(handle: ModelHandle): { weightBytes: number; key: string; shareCount: number };
   kernels(): { domain: string; opType: string; sinceVersion: number; provider: string }[];

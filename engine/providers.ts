@@ -10,7 +10,8 @@ export interface ProviderStatus {
 const KNOWN = ['cpu', 'reference', 'cuda', 'openvino', 'dml'];
 
 export function providerStatus(name: string): ProviderStatus {
-  if (!KNOWN.includes(name)) return { name, available: false, reason: `unknown execution provider '${name}'` };
+  if (!KNOWN.includes(name))
+    return { name, available: false, reason: `unknown execution provider '${name}'` };
   const hasKernels = native()
     .kernels()
     .some((k) => k.provider === name || (name === 'reference' && k.provider === 'cpu'));

@@ -41,6 +41,7 @@ export interface ResolvedOptions {
   profileFilePrefix: string;
   freeDimensionOverrides: Record<string, number>;
   disabledOptimizers: string[];
+  optimizedModelFilePath?: string;
 }
 
 const LEVELS: GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
@@ -55,7 +56,9 @@ export function resolveOptions(o: SessionOptions = {}): ResolvedOptions {
   if (!LEVELS.includes(level)) {
     throw new RangeError(`graphOptimizationLevel must be one of ${LEVELS.join(', ')}, got '${level}'`);
   }
-  const providers = (o.executionProviders ?? ['cpu']).map((p) => (typeof p === 'string' ? p : p.name).toLowerCase());
+  const providers = (o.executionProviders ?? ['cpu']).map((p) =>
+    (typeof p === 'string' ? p : p.name).toLowerCase(),
+  );
   return {
     providers,
     threads: threads === 0 ? availableParallelism() : threads,
@@ -65,5 +68,6 @@ export function resolveOptions(o: SessionOptions = {}): ResolvedOptions {
     profileFilePrefix: o.profileFilePrefix ?? 'onnxfleet_profile',
     freeDimensionOverrides: o.freeDimensionOverrides ?? {},
     disabledOptimizers: o.disabledOptimizers ?? [],
+    optimizedModelFilePath: o.optimizedModelFilePath,
   };
 }

@@ -1,5 +1,6 @@
 // InferenceSession: load, optimize, plan and compile a model once; run it with one native call per run.
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { typeCode, typeName, viewAs } from './dtype.js';
@@ -7,8 +8,10 @@ import { ModelLoadError, RuntimeError, UnsupportedError } from './errors.js';
 import type { Dim, Model, ValueType } from './ir/types.js';
 import { native, type ModelHandle, type NativeTensorOut, type NativeValue } from './native.js';
 import { decodeModel } from './onnx/decode.js';
+import { encodeModel } from './onnx/encode.js';
 import { normalizeModel } from './normalize/normalize.js';
 import { constantEvaluator } from './optimizer/evaluate.js';
+import { kernelQuery } from './optimizer/kernels.js';
 import { optimize } from './optimizer/optimize.js';
 import { buildPlan } from './plan/build-plan.js';
 import { decodeTimings, type RunProfile, writeChromeTrace } from './profile/profiler.js';
@@ -81,7 +84,7 @@ export class InferenceSession {
       dims: resolved.freeDimensionOverrides,
       off: resolved.disabledOptimizers,
     });
-    if (typeof model === 'string') {
+    if (typeof model === 'string' && !resolved.optimizedModelFilePath) {
       // A file already compiled in this process (by any thread) is reused without reading it again.
       const hit = await InferenceSession.lookupFile(model, compileKey);
       if (hit) return new InferenceSession(hit.handle, JSON.parse(hit.metadata) as ModelMetadata, resolved);
@@ -139,7 +142,8 @@ export class InferenceSession {
   ) {
     const addon = native();
     const hit = addon.lookup(key);
-    if (hit) return new InferenceSession(hit.handle, JSON.parse(hit.metadata) as ModelMetadata, options);
+    const reuse = () => new InferenceSession(hit!.handle, JSON.parse(hit!.metadata) as ModelMetadata, options);
+    if (hit && !options.optimizedModelFilePath) return reuse();
 
     const what = `model ${where.source ? `'${where.source}'` : '(bytes)'}`;
     const model: Model = normalizeModel(decodeModel(bytes, where), {
@@ -149,8 +153,10 @@ export class InferenceSession {
     optimize(
       model,
       { level: options.level, disabled: options.disabledOptimizers },
-      { what, evaluate: constantEvaluator(provider) },
+      { what, evaluate: constantEvaluator(provider), hasKernel: kernelQuery(provider) },
     );
+    if (options.optimizedModelFilePath) writeOptimizedModel(options.optimizedModelFilePath, model, what);
+    if (hit) return reuse(); // compiled already: only the optimized file was wanted
     const g = model.graph;
     const formal = g.inputs.filter((i) => !g.initializers.has(i.name));
     const { plan } = buildPlan(
@@ -267,6 +273,16 @@ export class InferenceSession {
         );
       }
       return toNative(meta, feeds[meta.name]);
+    });
+  }
+}
+
+function writeOptimizedModel(path: string, model: Model, what: string): void {
+  try {
+    writeFileSync(path, encodeModel(model));
+  } catch (e) {
+    throw new ModelLoadError(`${what}: cannot write the optimized model to '${path}': ${(e as Error).message}`, {
+      cause: e,
     });
   }
 }

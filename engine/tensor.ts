@@ -6,7 +6,8 @@ export type TensorData = TypedArray | string[];
 function shapeSize(dims: readonly number[]): number {
   let n = 1;
   for (const d of dims) {
-    if (!Number.isInteger(d) || d < 0) throw new RangeError(`invalid dimension ${d} in dims [${dims.join(', ')}]`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new RangeError(`invalid dimension ${d} in dims [${dims.join(', ')}]`);
     n *= d;
   }
   return n;
@@ -19,7 +20,11 @@ export class Tensor {
   readonly size: number;
   readonly location = 'cpu' as const;
 
-  constructor(type: TensorType | `${TensorType}`, data: TensorData | readonly number[] | readonly boolean[] | readonly bigint[], dims?: readonly number[]);
+  constructor(
+    type: TensorType | `${TensorType}`,
+    data: TensorData | readonly number[] | readonly boolean[] | readonly bigint[],
+    dims?: readonly number[],
+  );
   constructor(data: TensorData | readonly boolean[], dims?: readonly number[]);
   constructor(a: unknown, b?: unknown, c?: unknown) {
     let type: TensorType;
@@ -39,7 +44,8 @@ export class Tensor {
             ? 'bool'
             : undefined
         : typeOfArray(data);
-      if (!inferred) throw new TypeError('Tensor: cannot infer the type of the data; pass the type explicitly');
+      if (!inferred)
+        throw new TypeError('Tensor: cannot infer the type of the data; pass the type explicitly');
       type = inferred;
     }
     const storage = type === 'string' ? undefined : arrayTypeOf(type);

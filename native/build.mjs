@@ -16,7 +16,11 @@ function fail(lines) {
 
 // Node headers: an explicit nodedir, else the prefix of the running node (Debian/NodeSource put them there).
 const tried = [];
-const candidates = [process.env.npm_config_nodedir, process.env.ONNXFLEET_NODEDIR, dirname(dirname(process.execPath))];
+const candidates = [
+  process.env.npm_config_nodedir,
+  process.env.ONNXFLEET_NODEDIR,
+  dirname(dirname(process.execPath)),
+];
 let nodedir;
 for (const dir of candidates.filter(Boolean)) {
   const header = join(dir, 'include', 'node', 'node_api.h');
@@ -37,7 +41,10 @@ if (!nodedir) {
 
 const dnnl = ['/usr/include/oneapi/dnnl/dnnl.hpp', '/usr/local/include/oneapi/dnnl/dnnl.hpp'];
 if (!dnnl.some((p) => existsSync(p))) {
-  fail(['oneDNN headers not found (looked for ' + dnnl.join(', ') + ').', 'Fix: apt-get install -y libdnnl-dev']);
+  fail([
+    'oneDNN headers not found (looked for ' + dnnl.join(', ') + ').',
+    'Fix: apt-get install -y libdnnl-dev',
+  ]);
 }
 
 // configure + build (not rebuild): object files of unchanged sources are kept, so re-running is quick.
@@ -45,7 +52,8 @@ const gyp = require.resolve('node-gyp/bin/node-gyp.js');
 const common = [`--nodedir=${nodedir}`];
 if (process.env.ONNXFLEET_DEBUG_BUILD === '1') common.push('--debug');
 let r = spawnSync(process.execPath, [gyp, 'configure', ...common], { cwd: here, stdio: 'inherit' });
-if (r.status === 0) r = spawnSync(process.execPath, [gyp, 'build', '--jobs=max', ...common], { cwd: here, stdio: 'inherit' });
+if (r.status === 0)
+  r = spawnSync(process.execPath, [gyp, 'build', '--jobs=max', ...common], { cwd: here, stdio: 'inherit' });
 if (r.status !== 0) {
   fail([
     `node-gyp exited with status ${r.status} (nodedir ${nodedir}).`,

@@ -32,7 +32,10 @@ if (opts.update) {
     console.error('--update needs a full run (no --filter)');
     process.exit(2);
   }
-  const passing = results.filter((r) => r.status === 'pass').map((r) => r.id).sort();
+  const passing = results
+    .filter((r) => r.status === 'pass')
+    .map((r) => r.id)
+    .sort();
   writeFileSync(PASSING_FILE, passing.join('\n') + '\n');
   console.log(`wrote ${passing.length} passing cases to ${PASSING_FILE}`);
 }

@@ -7,14 +7,16 @@ export function inlineFunctions(model: Model, what: string): void {
   if (!model.functions.length) return;
   const table = new Map(model.functions.map((f) => [`${f.domain}::${f.name}`, f]));
   for (const f of model.functions) {
-    for (const [domain, version] of f.opsets) if (!model.opsets.has(domain)) model.opsets.set(domain, version);
+    for (const [domain, version] of f.opsets)
+      if (!model.opsets.has(domain)) model.opsets.set(domain, version);
   }
   let counter = 0;
   const expandGraph = (g: Graph, depth: number) => {
     g.nodes = expandNodes(g.nodes, depth);
   };
   const expandNodes = (nodes: Node[], depth: number): Node[] => {
-    if (depth > 32) throw new ModelLoadError(`${what}: functions nest more than 32 levels deep (recursive function?)`);
+    if (depth > 32)
+      throw new ModelLoadError(`${what}: functions nest more than 32 levels deep (recursive function?)`);
     const out: Node[] = [];
     for (const n of nodes) {
       for (const a of n.attributes.values()) {

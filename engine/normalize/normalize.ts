@@ -15,7 +15,9 @@ export function normalizeModel(model: Model, ctx: NormalizeContext): Model {
   if (Object.keys(overrides).length) {
     for (const input of model.graph.inputs) {
       if (input.type?.kind !== 'tensor' || !input.type.shape) continue;
-      input.type.shape = input.type.shape.map((d) => (typeof d === 'string' && d in overrides ? overrides[d] : d));
+      input.type.shape = input.type.shape.map((d) =>
+        typeof d === 'string' && d in overrides ? overrides[d] : d,
+      );
     }
   }
   writeInferredShapes(model);

@@ -1,17 +1,44 @@
 // The optimizer: passes grouped in levels named like onnxruntime's, applied until nothing changes.
+// basic: rewrites into standard ops that keep semantics; extended: fusions into contrib (com.microsoft) ops
+// or newer standard ops; all: layout-dependent rewrites (none yet).
 import type { Model } from '../ir/types.js';
 import type { GraphOptimizationLevel } from '../session-options.js';
 import type { Pass, PassContext } from './pass.js';
+import { collapseReshapeChains } from './passes/collapse-reshape-chains.js';
 import { constantToInitializer } from './passes/constant-to-initializer.js';
+import { eliminateCommonSubexpressions } from './passes/eliminate-common-subexpressions.js';
 import { eliminateDeadNodes } from './passes/eliminate-dead-nodes.js';
 import { eliminateIdentity } from './passes/eliminate-identity.js';
 import { foldConstants } from './passes/fold-constants.js';
+import { foldConvBatchNorm } from './passes/fold-conv-batchnorm.js';
+import { foldShapeOps } from './passes/fold-shape-ops.js';
+import { foldTransposeIntoGemm, foldTransposeIntoMatMul } from './passes/fold-transpose-matmul.js';
+import { fuseBiasGelu } from './passes/fuse-bias-gelu.js';
+import { fuseConvActivation } from './passes/fuse-conv-activation.js';
+import { fuseGelu } from './passes/fuse-gelu.js';
+import { fuseLayerNorm } from './passes/fuse-layer-norm.js';
+import { fuseMatMulAdd } from './passes/fuse-matmul-add.js';
+import { fuseSilu } from './passes/fuse-silu.js';
+import { fuseSkipLayerNorm } from './passes/fuse-skip-layer-norm.js';
 
 /** Every pass, in the order they run within one sweep. */
 export const PASSES: readonly Pass[] = [
   constantToInitializer,
   eliminateIdentity,
+  foldShapeOps,
   foldConstants,
+  eliminateCommonSubexpressions,
+  collapseReshapeChains,
+  foldConvBatchNorm,
+  fuseMatMulAdd,
+  foldTransposeIntoGemm,
+  fuseGelu,
+  fuseBiasGelu,
+  fuseLayerNorm,
+  fuseSkipLayerNorm,
+  fuseSilu,
+  fuseConvActivation,
+  foldTransposeIntoMatMul,
   eliminateDeadNodes,
 ];
 

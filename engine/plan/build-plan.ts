@@ -76,7 +76,9 @@ export function topoOrder(g: Graph, outer: Set<string>, ctx: PlanContext): Node[
   }
   if (order.length !== g.nodes.length) {
     const stuck = g.nodes.filter((_, i) => !done.has(i)).map((n) => `'${n.name}'`);
-    throw new ModelLoadError(`${ctx.what}: the graph has a cycle through nodes ${stuck.slice(0, 5).join(', ')}`);
+    throw new ModelLoadError(
+      `${ctx.what}: the graph has a cycle through nodes ${stuck.slice(0, 5).join(', ')}`,
+    );
   }
   return order;
 }
@@ -91,7 +93,12 @@ export interface BuiltPlan {
  * Builds the native plan of a graph. `formalInputs` are the inputs the caller binds (for the main graph: the
  * graph inputs that have no initializer). `outer` holds the names visible from enclosing graphs.
  */
-export function buildPlan(g: Graph, ctx: PlanContext, outer: Set<string> = new Set(), formalInputs?: string[]): BuiltPlan {
+export function buildPlan(
+  g: Graph,
+  ctx: PlanContext,
+  outer: Set<string> = new Set(),
+  formalInputs?: string[],
+): BuiltPlan {
   const values: string[] = [];
   const slots = new Map<string, number>();
   const slot = (name: string) => {
@@ -104,7 +111,15 @@ export function buildPlan(g: Graph, ctx: PlanContext, outer: Set<string> = new S
     return s;
   };
   const inputs = formalInputs ?? g.inputs.map((i) => i.name);
-  const plan: NativePlan = { name: g.name, values, inputs: [], outputs: [], constants: [], captures: [], nodes: [] };
+  const plan: NativePlan = {
+    name: g.name,
+    values,
+    inputs: [],
+    outputs: [],
+    constants: [],
+    captures: [],
+    nodes: [],
+  };
   plan.inputs = inputs.map(slot);
   for (const [name, t] of g.initializers) {
     if (inputs.includes(name)) continue; // a fed input overrides its initializer default
@@ -123,7 +138,9 @@ export function buildPlan(g: Graph, ctx: PlanContext, outer: Set<string> = new S
     if (defined.has(name)) return slots.get(name)!;
     const c = captureOf(name);
     if (c !== undefined) return c;
-    throw new ModelLoadError(`${ctx.what}: node '${n.name}' (${n.opType}) reads '${name}' before it is produced`);
+    throw new ModelLoadError(
+      `${ctx.what}: node '${n.name}' (${n.opType}) reads '${name}' before it is produced`,
+    );
   };
 
   const allNames = new Set<string>([...outer, ...inputs, ...g.initializers.keys()]);
@@ -146,13 +163,15 @@ export function buildPlan(g: Graph, ctx: PlanContext, outer: Set<string> = new S
       freeAfter: [],
     };
     for (const [name, a] of n.attributes) {
-      native.attrs.push(toNativeAttr(name, a, n, ctx, allNames, (captured) => {
-        for (const c of captured) {
-          if (native.implicitNames.includes(c)) continue;
-          native.implicitNames.push(c);
-          native.implicitInputs.push(resolve(c, n));
-        }
-      }));
+      native.attrs.push(
+        toNativeAttr(name, a, n, ctx, allNames, (captured) => {
+          for (const c of captured) {
+            if (native.implicitNames.includes(c)) continue;
+            native.implicitNames.push(c);
+            native.implicitInputs.push(resolve(c, n));
+          }
+        }),
+      );
     }
     for (const s of [...native.inputs, ...native.implicitInputs]) if (s >= 0) lastUse.set(s, idx);
     native.outputs = n.outputs.map((o) => {
@@ -199,7 +218,9 @@ function toNativeAttr(
     case 'tp':
       return { name, type: 's', value: encodeValueType(a.value) };
     case 'ref':
-      throw new ModelLoadError(`${ctx.what}: node '${n.name}' (${n.opType}) has an unresolved ${a.type} attribute '${name}'`);
+      throw new ModelLoadError(
+        `${ctx.what}: node '${n.name}' (${n.opType}) has an unresolved ${a.type} attribute '${name}'`,
+      );
     default:
       return { name, type: a.type, value: a.value };
   }

@@ -26,7 +26,8 @@ export function listCases(root = dataRoot()): Case[] {
     const base = join(root, folder);
     if (!existsSync(base)) continue;
     for (const name of readdirSync(base).sort()) {
-      if (existsSync(join(base, name, 'model.onnx'))) out.push({ id: `${folder}/${name}`, dir: join(base, name) });
+      if (existsSync(join(base, name, 'model.onnx')))
+        out.push({ id: `${folder}/${name}`, dir: join(base, name) });
     }
   }
   return out;

@@ -59,7 +59,9 @@ export function compareTensors(actual: Tensor, expected: Tensor, tol: Tolerance)
         }
       }
     }
-    return worst < 0 ? undefined : `value at ${worst}: ${a[worst]} != expected ${e[worst]} (|diff| ${worstErr})`;
+    return worst < 0
+      ? undefined
+      : `value at ${worst}: ${a[worst]} != expected ${e[worst]} (|diff| ${worstErr})`;
   }
   const ad = actual.data as ArrayLike<unknown>;
   const ed = expected.data as ArrayLike<unknown>;

@@ -19,7 +19,8 @@ if (!existsSync(root)) {
     const regressions = results.filter((r) => listed.has(r.id) && r.status !== 'pass');
     const missing = [...listed].filter((id) => !results.some((r) => r.id === id));
     const newlyPassing = results.filter((r) => r.status === 'pass' && !listed.has(r.id)).length;
-    if (newlyPassing) t.log(`${newlyPassing} cases pass that are not listed yet (npx tsx tools/conformance.ts --update)`);
+    if (newlyPassing)
+      t.log(`${newlyPassing} cases pass that are not listed yet (npx tsx tools/conformance.ts --update)`);
     t.deepEqual(
       regressions.map((r) => `${r.id}: ${r.status} ${r.reason ?? ''}`),
       [],

@@ -31,7 +31,9 @@ export function summarize(results: CaseResult[]): string {
     total += n;
     pass += m.get('pass') ?? 0;
     const c = (s: string) => String(m.get(s) ?? 0).padStart(6);
-    lines.push(`${folder.padEnd(18)} ${String(n).padStart(6)} ${c('pass')} ${c('fail')} ${c('error')} ${c('crash')} ${c('timeout').padStart(8)}`);
+    lines.push(
+      `${folder.padEnd(18)} ${String(n).padStart(6)} ${c('pass')} ${c('fail')} ${c('error')} ${c('crash')} ${c('timeout').padStart(8)}`,
+    );
   }
   lines.push(`passing ${pass} of ${total}`);
   return lines.join('\n');

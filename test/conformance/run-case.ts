@@ -16,12 +16,17 @@ export interface CaseResult {
 
 export const DEFAULT_TOLERANCE: Tolerance = { rtol: 1e-3, atol: 1e-7 };
 
-function compareValues(actual: CaseValue | undefined, expected: CaseValue, tol: Tolerance): string | undefined {
+function compareValues(
+  actual: CaseValue | undefined,
+  expected: CaseValue,
+  tol: Tolerance,
+): string | undefined {
   if (expected === null) return actual === null ? undefined : 'expected an empty optional';
   if (actual === null || actual === undefined) return 'missing output';
   if (Array.isArray(expected)) {
     if (!Array.isArray(actual)) return 'expected a sequence';
-    if (actual.length !== expected.length) return `sequence length ${actual.length} != expected ${expected.length}`;
+    if (actual.length !== expected.length)
+      return `sequence length ${actual.length} != expected ${expected.length}`;
     for (let i = 0; i < expected.length; i++) {
       const r = compareTensors(actual[i], expected[i], tol);
       if (r) return `[${i}] ${r}`;
@@ -54,7 +59,11 @@ export async function runCase(c: Case, tol: Tolerance = DEFAULT_TOLERANCE): Prom
     }
     return { id: c.id, status: 'pass' };
   } catch (e) {
-    return { id: c.id, status: 'error', reason: ((e as Error).message ?? String(e)).split('\n')[0].slice(0, 400) };
+    return {
+      id: c.id,
+      status: 'error',
+      reason: ((e as Error).message ?? String(e)).split('\n')[0].slice(0, 400),
+    };
   } finally {
     await session?.release();
   }

@@ -55,7 +55,11 @@ function runBatch(ids: string[], timeoutMs: number, onResult: (r: CaseResult) =>
       clearTimeout(timer);
       if (current && !done.has(current)) {
         const tail = stderr.trim().split('\n').slice(-2).join(' | ');
-        onResult({ id: current, status: 'crash', reason: `worker died (${signal ?? code}): ${tail}`.slice(0, 400) });
+        onResult({
+          id: current,
+          status: 'crash',
+          reason: `worker died (${signal ?? code}): ${tail}`.slice(0, 400),
+        });
         done.add(current);
       }
       resolvePromise(ids.filter((id) => !done.has(id)));

@@ -85,8 +85,16 @@ async function compare(
       t.fail(`output '${name}': engine returned ${String(actual)}`);
       continue;
     }
+    // Guard against a vacuous comparison: the reference output must carry signal.
+    const ref = want[name].data as Float32Array;
+    t.true(
+      ref.some((x) => Math.abs(x) > 1e-3),
+      `output '${name}' of onnxruntime is all (near) zero`,
+    );
     const r = allclose(actual, want[name], TOL);
-    t.log(`${name} [${actual.dims.join(', ')}]: max abs diff ${r.maxAbsDiff.toExponential(2)}`);
+    t.log(
+      `${name} [${actual.dims.join(', ')}]: max abs diff ${r.maxAbsDiff.toExponential(2)}, first ${ref[0]}`,
+    );
     if (r.failure) t.fail(`output '${name}': ${r.failure}`);
     else t.pass();
   }
@@ -141,14 +149,24 @@ test('SkipLayerNormalization matches onnxruntime', async (t) => {
   const mb = builder();
   declare(mb, feeds, ['gamma', 'beta', 'bias']);
   mb.output('y', 'float32', [B, S, D]).output('sum', 'float32', [B, S, D]);
-  mb.node('SkipLayerNormalization', ['input', 'skip', 'gamma', 'beta', 'bias'], ['y', '', '', 'sum'], { epsilon: 1e-5 }, MS);
+  mb.node(
+    'SkipLayerNormalization',
+    ['input', 'skip', 'gamma', 'beta', 'bias'],
+    ['y', '', '', 'sum'],
+    { epsilon: 1e-5 },
+    MS,
+  );
   await compare(t, mb, feeds, ['y', 'sum'], ['gamma', 'beta', 'bias']);
 });
 
 // onnxruntime registers its fused LayerNormalization and SimplifiedLayerNormalization in the default domain
 // (version 1), not in com.microsoft; at opset 16 LayerNormalization resolves to that contrib kernel.
 test('LayerNormalization (onnxruntime contrib, opset 16) matches onnxruntime', async (t) => {
-  const feeds = { x: randn('ln.x', [B, S, D], 3), scale: randn('ln.scale', [D]), bias: randn('ln.bias', [D]) };
+  const feeds = {
+    x: randn('ln.x', [B, S, D], 3),
+    scale: randn('ln.scale', [D]),
+    bias: randn('ln.bias', [D]),
+  };
   const mb = builder(16);
   declare(mb, feeds, ['scale', 'bias']);
   mb.output('y', 'float32', [B, S, D]);
@@ -205,6 +223,30 @@ test('MultiHeadAttention matches onnxruntime', async (t) => {
     MS,
   );
   await compare(t, mb, feeds, ['y', 'present_k', 'present_v'], ['bias']);
+
+  // Long enough for the batched-GEMM path, causal (unidirectional) through onnxruntime's additive mask.
+  const L = 128;
+  const big = { q: randn('mha2.q', [B, L, D]), k: randn('mha2.k', [B, L, D]), v: randn('mha2.v', [B, L, D]) };
+  const mb2 = builder();
+  declare(mb2, big);
+  mb2.output('y', 'float32', [B, L, D]);
+  mb2.node('MultiHeadAttention', ['q', 'k', 'v'], ['y'], { num_heads: N, unidirectional: 1 }, MS);
+  await compare(t, mb2, big, ['y']);
+});
+
+test('Attention (ai.onnx opset 23, grouped heads, causal) matches onnxruntime', async (t) => {
+  // Large enough for the batched-GEMM path (the conformance cases are small and run row by row).
+  const L = 64;
+  const feeds = {
+    q: randn('att23.q', [B, 8, L, 32]),
+    k: randn('att23.k', [B, 2, L, 32]),
+    v: randn('att23.v', [B, 2, L, 32]),
+  };
+  const mb = new ModelBuilder({ opset: 23 });
+  declare(mb, feeds);
+  mb.output('y', 'float32', [B, 8, L, 32]);
+  mb.node('Attention', ['q', 'k', 'v'], ['y'], { is_causal: 1 });
+  await compare(t, mb, feeds, ['y']);
 });
 
 test('FusedConv matches onnxruntime', async (t) => {
@@ -217,7 +259,13 @@ test('FusedConv matches onnxruntime', async (t) => {
   const mb = builder();
   declare(mb, feeds, ['w', 'b']);
   mb.output('y', 'float32', [B, 16, 16, 16]);
-  mb.node('FusedConv', ['x', 'w', 'b', 'z'], ['y'], { activation: 'Relu', pads: [1, 1, 1, 1], kernel_shape: [3, 3] }, MS);
+  mb.node(
+    'FusedConv',
+    ['x', 'w', 'b', 'z'],
+    ['y'],
+    { activation: 'Relu', pads: [1, 1, 1, 1], kernel_shape: [3, 3] },
+    MS,
+  );
   await compare(t, mb, feeds, ['y'], ['w', 'b']);
 });
 
@@ -230,7 +278,7 @@ test('FusedMatMul matches onnxruntime', async (t) => {
   mb.node('FusedMatMul', ['a', 'b'], ['y'], { alpha: 0.25, transA: 1, transB: 1 }, MS);
   await compare(t, mb, feeds, ['y']);
 
-  const feeds2 = { a: randn('fmm2.a', [S, B, D]), b: randn('fmm2.b', [D, 32]) };
+  const feeds2 = { a: randn('fmm2.a', [S, B, D]), b: randn('fmm2.b', [B, D, 32]) };
   const mb2 = builder();
   declare(mb2, feeds2);
   mb2.output('y', 'float32', [B, S, 32]);
@@ -252,7 +300,13 @@ test('MatMulNBits matches onnxruntime', async (t) => {
   const mb = builder();
   declare(mb, feeds, ['qweight', 'scales', 'zp']);
   mb.output('y', 'float32', [B, S, Nout]);
-  mb.node('MatMulNBits', ['a', 'qweight', 'scales', 'zp'], ['y'], { K, N: Nout, bits: 4, block_size: block }, MS);
+  mb.node(
+    'MatMulNBits',
+    ['a', 'qweight', 'scales', 'zp'],
+    ['y'],
+    { K, N: Nout, bits: 4, block_size: block },
+    MS,
+  );
   await compare(t, mb, feeds, ['y'], ['qweight', 'scales', 'zp']);
 });
 
@@ -266,7 +320,10 @@ function ropeCaches(maxSeq: number, half: number): { cos: Feed; sin: Feed } {
       cos[p * half + i] = Math.cos(angle);
       sin[p * half + i] = Math.sin(angle);
     }
-  return { cos: { type: 'float32', data: cos, dims: [maxSeq, half] }, sin: { type: 'float32', data: sin, dims: [maxSeq, half] } };
+  return {
+    cos: { type: 'float32', data: cos, dims: [maxSeq, half] },
+    sin: { type: 'float32', data: sin, dims: [maxSeq, half] },
+  };
 }
 
 test('RotaryEmbedding (com.microsoft) matches onnxruntime', async (t) => {
@@ -302,7 +359,12 @@ test('GroupQueryAttention matches onnxruntime', async (t) => {
     const mb = builder();
     declare(mb, feeds, ['cos', 'sin']);
     mb.output('y', 'float32', [B, seq, D]);
-    mb.output('present_k', 'float32', [B, kvHeads, 'present', H]).output('present_v', 'float32', [B, kvHeads, 'present', H]);
+    mb.output('present_k', 'float32', [B, kvHeads, 'present', H]).output('present_v', 'float32', [
+      B,
+      kvHeads,
+      'present',
+      H,
+    ]);
     mb.node(
       'GroupQueryAttention',
       ['q', 'k', 'v', 'past_k', 'past_v', 'seqlens', 'total', 'cos', 'sin'],
@@ -326,4 +388,17 @@ test('GroupQueryAttention matches onnxruntime', async (t) => {
     sin,
   };
   await compare(t, model(decode, 1), decode, outputs, ['cos', 'sin']);
+  // A longer prompt takes the batched-GEMM path.
+  const L = 48;
+  const long = {
+    q: randn('gqa.lq', [B, L, D]),
+    k: randn('gqa.lk', [B, L, kvHeads * H]),
+    v: randn('gqa.lv', [B, L, kvHeads * H]),
+    past_k: randn('gqa.lpast_k', [B, kvHeads, 0, H]),
+    past_v: randn('gqa.lpast_v', [B, kvHeads, 0, H]),
+    seqlens: int32([L - 1, L - 1], [B]),
+    total: int32([L], []),
+    ...ropeCaches(64, H / 2),
+  };
+  await compare(t, model(long, L), long, outputs, ['cos', 'sin']);
 });

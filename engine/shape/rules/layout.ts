@@ -13,7 +13,8 @@ const concat: ShapeRule = (ctx) => {
   if (!known.length) return ctx.set(0, { elemType });
   const rank = known[0].length;
   const requested = ctx.int('axis', ctx.opset < 4 ? 1 : 0); // Concat-1 defaults to axis 1; 4+ requires it
-  const axis = normalizeAxis(requested, rank) ?? ctx.fail(`axis ${requested} is out of range for rank ${rank}`);
+  const axis =
+    normalizeAxis(requested, rank) ?? ctx.fail(`axis ${requested} is out of range for rank ${rank}`);
   const shape: Dim[] = [];
   for (let d = 0; d < rank; d++) {
     if (d === axis) {

@@ -19,7 +19,9 @@ size_t sizeClass(size_t bytes) {  // round up to 64 bytes, then to 1/8 steps of 
 
 void ArenaBlockReturn::operator()(void* p) const { arena->give(p, bytes); }
 
-bool isArenaBacked(const Tensor& t) { return t.holder && std::get_deleter<ArenaBlockReturn>(t.holder) != nullptr; }
+bool isArenaBacked(const Tensor& t) {
+  return t.holder && std::get_deleter<ArenaBlockReturn>(t.holder) != nullptr;
+}
 
 Arena::~Arena() {
   for (auto& kv : free_) std::free(kv.second);

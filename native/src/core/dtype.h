@@ -70,9 +70,9 @@ inline uint16_t floatToBf16(float f) {  // round to nearest even, NaN stays NaN
 // Maps a C++ type to its DType.
 template <typename T>
 struct DTypeOf;
-#define ONNXFLEET_DTYPE_OF(T, D) \
-  template <>                    \
-  struct DTypeOf<T> {            \
+#define ONNXFLEET_DTYPE_OF(T, D)             \
+  template <>                                \
+  struct DTypeOf<T> {                        \
     static constexpr DType value = DType::D; \
   }
 ONNXFLEET_DTYPE_OF(float, Float);

@@ -34,7 +34,8 @@ std::vector<Value> executeGraph(const Graph& g, std::vector<Value> inputs,
   if (outer) {
     for (const auto& c : g.captures) {
       auto it = outer->find(c.first);
-      if (it == outer->end()) throw Error("graph '" + g.name + "' uses outer value '" + c.first + "' that is not bound");
+      if (it == outer->end())
+        throw Error("graph '" + g.name + "' uses outer value '" + c.first + "' that is not bound");
       frame.slots[c.second] = it->second;
     }
   }
@@ -100,8 +101,8 @@ void compileGraph(Graph& g, int threads, const std::string& provider) {
     pn.desc.sinceVersion = pn.def->sinceVersion;
   }
   if (!unsupported.empty()) {
-    std::string msg = "unsupported operator" + std::string(unsupported.size() > 1 ? "s" : "") + " for provider '" +
-                      provider + "': ";
+    std::string msg = "unsupported operator" + std::string(unsupported.size() > 1 ? "s" : "") +
+                      " for provider '" + provider + "': ";
     for (size_t i = 0; i < unsupported.size() && i < 8; ++i) msg += (i ? "; " : "") + unsupported[i];
     if (unsupported.size() > 8) msg += "; and " + std::to_string(unsupported.size() - 8) + " more";
     throw Error(msg);

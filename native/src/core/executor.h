@@ -23,7 +23,7 @@ struct Graph {
   std::vector<std::string> valueNames;  // slot -> name, for errors and profiles
   std::vector<int> inputs;              // formal inputs, bound by the caller
   std::vector<int> outputs;
-  std::vector<std::pair<int, Tensor>> constants;       // slot -> initializer (owned by the model)
+  std::vector<std::pair<int, Tensor>> constants;      // slot -> initializer (owned by the model)
   std::vector<std::pair<std::string, int>> captures;  // outer-scope name -> slot (subgraphs only)
   std::vector<PlanNode> nodes;
   std::vector<char> isOutput;  // slot -> is a graph output (allocated on the heap, not in the arena)

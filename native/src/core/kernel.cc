@@ -57,7 +57,8 @@ const KernelDef* KernelRegistry::find(const std::string& domain, const std::stri
                                       const std::string& provider) const {
   const KernelDef* best = nullptr;
   for (const auto& d : defs_) {
-    if (d.opType != opType || d.domain != domain || d.provider != provider || d.sinceVersion > opset) continue;
+    if (d.opType != opType || d.domain != domain || d.provider != provider || d.sinceVersion > opset)
+      continue;
     if (!best || d.sinceVersion > best->sinceVersion) best = &d;
   }
   return best;

@@ -35,8 +35,8 @@ struct Attr {
 struct NodeDesc {
   std::string name;
   std::string opType;
-  std::string domain;  // "" for ai.onnx
-  int opset = 0;       // the model's opset for this domain (kernels use it for version-dependent behaviour)
+  std::string domain;    // "" for ai.onnx
+  int opset = 0;         // the model's opset for this domain (kernels use it for version-dependent behaviour)
   int sinceVersion = 0;  // since_version of the kernel that was chosen
   std::vector<int> inputs;
   std::vector<int> outputs;
@@ -66,7 +66,7 @@ class KernelContext {
   const NodeDesc& node() const { return node_; }
 
   int numInputs() const { return static_cast<int>(node_.inputs.size()); }
-  bool hasInput(int i) const;  // present in the node and not an empty optional
+  bool hasInput(int i) const;        // present in the node and not an empty optional
   const Tensor& input(int i) const;  // throws if absent or not a tensor
   const Value& inputValue(int i) const;
 
@@ -144,7 +144,7 @@ KernelFactory factoryOf() {
 #define ONNXFLEET_CONCAT_INNER(a, b) a##b
 #define ONNXFLEET_CONCAT(a, b) ONNXFLEET_CONCAT_INNER(a, b)
 // Registers kernel class K (constructible from (const NodeDesc&, const CompileContext&)) for an op version.
-#define ONNXFLEET_KERNEL(DOMAIN, OP, SINCE, PROVIDER, K)                               \
+#define ONNXFLEET_KERNEL(DOMAIN, OP, SINCE, PROVIDER, K)                                \
   static ::onnxfleet::KernelRegistration ONNXFLEET_CONCAT(onnxfleet_reg_, __COUNTER__)( \
       ::onnxfleet::KernelDef{DOMAIN, OP, SINCE, PROVIDER, ::onnxfleet::factoryOf<K>()})
 // Shorthand for ai.onnx CPU kernels.

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "core/kernel.h"
+#include "cpu/util/numpy_random.h"
 #include "cpu/util/shape_util.h"
 
 namespace onnxfleet {
@@ -58,13 +59,10 @@ class DropoutKernel : public Kernel {
     Tensor& m = ctx.allocOutput(1, DType::Bool, x.shape);
     // The same stream as numpy's RandomState(seed).uniform(0, 1) (MT19937, 53-bit doubles), so a seeded
     // run reproduces the reference outputs; an element is kept when its draw is >= ratio.
-    std::mt19937 rng(hasSeed_ ? static_cast<uint32_t>(seed_) : std::random_device{}());
+    NumpyRandomState rng(hasSeed_ ? static_cast<uint32_t>(seed_) : std::random_device{}());
     const float scale = 1.f / (1.f - ratio);
     bool* mk = m.as<bool>();
-    for (int64_t i = 0; i < x.numel(); ++i) {
-      const uint32_t a = rng() >> 5, b = rng() >> 6;
-      mk[i] = (a * 67108864.0 + b) / 9007199254740992.0 >= ratio;
-    }
+    for (int64_t i = 0; i < x.numel(); ++i) mk[i] = rng.nextDouble() >= ratio;
     dispatchTypes<ONNXFLEET_FLOAT_TYPES>(x.dtype, "Dropout", [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T* s = x.as<T>();

@@ -87,7 +87,8 @@ std::unique_ptr<RunJob> prepareRun(const Napi::CallbackInfo& info) {
   auto feeds = info[1].As<Napi::Array>();
   const Graph& g = *job->model->graph;
   if (feeds.Length() != g.inputs.size())
-    throw Error("expected " + std::to_string(g.inputs.size()) + " feeds, got " + std::to_string(feeds.Length()));
+    throw Error("expected " + std::to_string(g.inputs.size()) + " feeds, got " +
+                std::to_string(feeds.Length()));
   for (uint32_t i = 0; i < feeds.Length(); ++i)
     job->inputs.push_back(readValue(feeds.Get(i), false, "input '" + g.valueNames[g.inputs[i]] + "'"));
   if (info.Length() > 2 && info[2].IsObject()) {
@@ -101,7 +102,9 @@ std::unique_ptr<RunJob> prepareRun(const Napi::CallbackInfo& info) {
 class RunWorker : public Napi::AsyncWorker {
  public:
   RunWorker(Napi::Env env, std::unique_ptr<RunJob> job, Napi::Value feeds)
-      : Napi::AsyncWorker(env, "onnxfleet.run"), job_(std::move(job)), deferred_(Napi::Promise::Deferred::New(env)) {
+      : Napi::AsyncWorker(env, "onnxfleet.run"),
+        job_(std::move(job)),
+        deferred_(Napi::Promise::Deferred::New(env)) {
     feeds_ = Napi::Persistent(feeds.As<Napi::Object>());  // keeps zero-copy input buffers alive
   }
   Napi::Promise promise() { return deferred_.Promise(); }

@@ -69,10 +69,12 @@ Attr readAttr(const Napi::Object& o, int threads, const std::string& provider, c
       for (uint32_t i = 0; i < n; ++i) a.strings.push_back(arr.Get(i).As<Napi::String>().Utf8Value());
     } else if (type == "ts") {
       a.type = Attr::Type::Tensors;
-      for (uint32_t i = 0; i < n; ++i) a.tensors.push_back(readTensor(arr.Get(i).As<Napi::Object>(), true, what));
+      for (uint32_t i = 0; i < n; ++i)
+        a.tensors.push_back(readTensor(arr.Get(i).As<Napi::Object>(), true, what));
     } else {
       a.type = Attr::Type::Graphs;
-      for (uint32_t i = 0; i < n; ++i) a.graphs.push_back(readPlan(arr.Get(i).As<Napi::Object>(), threads, provider));
+      for (uint32_t i = 0; i < n; ++i)
+        a.graphs.push_back(readPlan(arr.Get(i).As<Napi::Object>(), threads, provider));
     }
   } else {
     throw Error(what + ": unknown attribute type '" + type + "'");
@@ -82,7 +84,8 @@ Attr readAttr(const Napi::Object& o, int threads, const std::string& provider, c
 
 void checkSlots(const std::vector<int>& slots, size_t n, const std::string& what) {
   for (int s : slots)
-    if (s < -1 || s >= static_cast<int>(n)) throw Error(what + ": value slot " + std::to_string(s) + " out of range");
+    if (s < -1 || s >= static_cast<int>(n))
+      throw Error(what + ": value slot " + std::to_string(s) + " out of range");
 }
 
 }  // namespace
@@ -99,7 +102,8 @@ Tensor readTensor(const Napi::Object& o, bool copy, const std::string& what) {
     if (!data.IsArray()) throw Error(what + ": string tensor data must be an array of strings");
     auto arr = data.As<Napi::Array>();
     if (arr.Length() != static_cast<uint32_t>(n))
-      throw Error(what + ": " + std::to_string(arr.Length()) + " strings for shape " + shapeToString(t.shape));
+      throw Error(what + ": " + std::to_string(arr.Length()) + " strings for shape " +
+                  shapeToString(t.shape));
     Tensor h = allocateHeapTensor(DType::String, t.shape);
     auto* s = h.as<std::string>();
     for (uint32_t i = 0; i < arr.Length(); ++i) s[i] = arr.Get(i).As<Napi::String>().Utf8Value();
@@ -109,8 +113,8 @@ Tensor readTensor(const Napi::Object& o, bool copy, const std::string& what) {
   auto ta = data.As<Napi::TypedArray>();
   const size_t need = t.bytes();
   if (ta.ByteLength() != need)
-    throw Error(what + ": " + std::to_string(ta.ByteLength()) + " data bytes for " + t.describe() + " (needs " +
-                std::to_string(need) + ")");
+    throw Error(what + ": " + std::to_string(ta.ByteLength()) + " data bytes for " + t.describe() +
+                " (needs " + std::to_string(need) + ")");
   auto* base = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
   if (copy) {
     Tensor h = allocateHeapTensor(t.dtype, t.shape);
@@ -204,7 +208,8 @@ Napi::Value writeTensor(Napi::Env env, Tensor t) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("dtype", static_cast<int>(t.dtype));
   Napi::Array dims = Napi::Array::New(env, t.shape.size());
-  for (size_t i = 0; i < t.shape.size(); ++i) dims.Set(i, Napi::Number::New(env, static_cast<double>(t.shape[i])));
+  for (size_t i = 0; i < t.shape.size(); ++i)
+    dims.Set(i, Napi::Number::New(env, static_cast<double>(t.shape[i])));
   o.Set("dims", dims);
   const int64_t n = t.numel();
   if (t.dtype == DType::String) {
@@ -218,8 +223,9 @@ Napi::Value writeTensor(Napi::Env env, Tensor t) {
   // Hand the block over when nobody else can see it; otherwise copy (aliases, weights, JS inputs).
   if (bytes > 0 && isHeapBacked(t) && t.holder.use_count() == 1 && t.data == t.holder.get()) {
     auto* keep = new std::shared_ptr<void>(std::move(t.holder));
-    o.Set("data", Napi::ArrayBuffer::New(
-                      env, t.data, bytes, [](Napi::Env, void*, std::shared_ptr<void>* k) { delete k; }, keep));
+    o.Set("data",
+          Napi::ArrayBuffer::New(
+              env, t.data, bytes, [](Napi::Env, void*, std::shared_ptr<void>* k) { delete k; }, keep));
   } else {
     Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, bytes);
     if (bytes) std::memcpy(ab.Data(), t.data, bytes);

@@ -1,5 +1,6 @@
 // Type dispatch for kernels: run a generic lambda for the C++ type matching a runtime DType.
-//   dispatchTypes<float, double, int32_t>(t.dtype, "Relu", [&](auto tag) { using T = typename decltype(tag)::type; ... });
+//   dispatchTypes<float, double, int32_t>(t.dtype, "Relu", [&](auto tag) { using T = typename
+//   decltype(tag)::type; ... });
 #pragma once
 #include <string>
 
