@@ -29,7 +29,8 @@ class MsAttentionKernel : public Kernel {
 
   void compute(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
-    dispatchTypes<float, Half, BFloat16>(x.dtype, "Attention", [&](auto tag) { run<typename decltype(tag)::type>(ctx); });
+    dispatchTypes<float, Half, BFloat16>(x.dtype, "Attention",
+                                         [&](auto tag) { run<typename decltype(tag)::type>(ctx); });
   }
 
  private:
@@ -55,9 +56,10 @@ class MsAttentionKernel : public Kernel {
     const int64_t B = x.shape[0], S = x.shape[1], Din = x.shape[2], Dsum = w.shape[1], N = heads_;
     const int64_t Dq = sizes_.empty() ? Dsum / 3 : sizes_[0], Dk = sizes_.empty() ? Dsum / 3 : sizes_[1];
     const int64_t Dv = sizes_.empty() ? Dsum / 3 : sizes_[2];
-    check(Dq + Dk + Dv == Dsum && Dq == Dk && Dq % N == 0 && Dv % N == 0,
+    check(Dq > 0 && Dv > 0 && Dq + Dk + Dv == Dsum && Dq == Dk && Dq % N == 0 && Dv % N == 0,
           "hidden sizes " + std::to_string(Dq) + "/" + std::to_string(Dk) + "/" + std::to_string(Dv) +
-              " do not fit the weights' " + std::to_string(Dsum) + " columns and " + std::to_string(N) + " heads");
+              " do not fit the weights' " + std::to_string(Dsum) + " columns and " + std::to_string(N) +
+              " heads");
     const int64_t H = Dq / N, Hv = Dv / N;
     const Tensor* past = ctx.hasInput(4) ? &ctx.input(4) : nullptr;
     const int64_t P = past ? (past->rank() == 5 ? past->shape[3] : -1) : 0;
@@ -91,8 +93,8 @@ class MsAttentionKernel : public Kernel {
       contrib::gatherHeads(pk, B, N, P, H, nullptr, kT.as<float>(), 0, T_, th);
       contrib::gatherHeads(pv, B, N, P, H, nullptr, vT.as<float>(), 0, T_, th);
     }
-    contrib::gatherHeads(contrib::HeadSrc<float>{qkv + Dq, {S * Dsum, H, Dsum}}, B, N, S, H, nullptr, kT.as<float>(), P,
-                         T_, th);
+    contrib::gatherHeads(contrib::HeadSrc<float>{qkv + Dq, {S * Dsum, H, Dsum}}, B, N, S, H, nullptr,
+                         kT.as<float>(), P, T_, th);
     contrib::gatherHeads(contrib::HeadSrc<float>{qkv + Dq + Dk, {S * Dsum, Hv, Dsum}}, B, N, S, Hv, nullptr,
                          vT.as<float>(), P, T_, th);
     if (ctx.wantsOutput(1)) {
@@ -128,7 +130,7 @@ class MsAttentionKernel : public Kernel {
       yf = yT.as<float>();
     }
     p.y = yf, p.ys[0] = S * Dv, p.ys[1] = Hv, p.ys[2] = Dv;
-    attn::run(p, th);
+    runner_.run<float>(ctx, p);
     if constexpr (!std::is_same_v<T, float>) contrib::storeAll<T>(yf, y);
   }
 
@@ -137,6 +139,7 @@ class MsAttentionKernel : public Kernel {
   float scale_, filter_;
   std::vector<int64_t> sizes_;
   contrib::StridedMatMul mm_;
+  attn::Runner runner_;
 };
 
 ONNXFLEET_KERNEL("com.microsoft", "Attention", 1, "cpu", MsAttentionKernel);

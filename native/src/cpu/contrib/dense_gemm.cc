@@ -26,37 +26,39 @@ void loops(const MatView& a, const MatView& b, const onednn::dims& cd, float* c,
   const int64_t M = cd[r - 2], N = cd[r - 1], K = a.dims[r - 1];
   int64_t batches = 1;
   for (int d = 0; d < r - 2; ++d) batches *= cd[d];
-  parallelFor(threads, batches * M, std::max<int64_t>(1, 4096 / std::max<int64_t>(N * K, 1)), [&](int64_t b0, int64_t e0) {
-    std::vector<double> acc(N);
-    for (int64_t t = b0; t < e0; ++t) {
-      int64_t bi = t / M, m = t % M, ao = m * a.strides[r - 2], bo = 0;
-      for (int d = r - 3; d >= 0; --d) {
-        const int64_t idx = bi % cd[d];
-        bi /= cd[d];
-        if (a.dims[d] != 1) ao += idx * a.strides[d];
-        if (b.dims[d] != 1) bo += idx * b.strides[d];
-      }
-      std::fill(acc.begin(), acc.end(), 0.0);
-      for (int64_t k = 0; k < K; ++k) {
-        const double av = a.data[ao + k * a.strides[r - 1]];
-        const float* brow = b.data + bo + k * b.strides[r - 2];
-        for (int64_t n = 0; n < N; ++n) acc[n] += av * brow[n * b.strides[r - 1]];
-      }
-      float* crow = c + t * N;
-      for (int64_t n = 0; n < N; ++n) crow[n] = static_cast<float>(alpha * acc[n]);
-    }
-  });
+  parallelFor(threads, batches * M, std::max<int64_t>(1, 4096 / std::max<int64_t>(N * K, 1)),
+              [&](int64_t b0, int64_t e0) {
+                std::vector<double> acc(N);
+                for (int64_t t = b0; t < e0; ++t) {
+                  int64_t bi = t / M, m = t % M, ao = m * a.strides[r - 2], bo = 0;
+                  for (int d = r - 3; d >= 0; --d) {
+                    const int64_t idx = bi % cd[d];
+                    bi /= cd[d];
+                    if (a.dims[d] != 1) ao += idx * a.strides[d];
+                    if (b.dims[d] != 1) bo += idx * b.strides[d];
+                  }
+                  std::fill(acc.begin(), acc.end(), 0.0);
+                  for (int64_t k = 0; k < K; ++k) {
+                    const double av = a.data[ao + k * a.strides[r - 1]];
+                    const float* brow = b.data + bo + k * b.strides[r - 2];
+                    for (int64_t n = 0; n < N; ++n) acc[n] += av * brow[n * b.strides[r - 1]];
+                  }
+                  float* crow = c + t * N;
+                  for (int64_t n = 0; n < N; ++n) crow[n] = static_cast<float>(alpha * acc[n]);
+                }
+              });
 }
 
 }  // namespace
 
-void StridedMatMul::run(KernelContext& ctx, const MatView& a, const MatView& b, const onednn::dims& cd, float* c,
-                        float alpha) {
+void StridedMatMul::run(KernelContext& ctx, const MatView& a, const MatView& b, const onednn::dims& cd,
+                        float* c, float alpha) {
   const int threads = ctx.threads();
   uint32_t alphaBits;
   std::memcpy(&alphaBits, &alpha, 4);
   std::vector<int64_t> key{threads, alphaBits};
-  for (const onednn::dims* v : {&a.dims, &a.strides, &b.dims, &b.strides, &cd}) key.insert(key.end(), v->begin(), v->end());
+  for (const onednn::dims* v : {&a.dims, &a.strides, &b.dims, &b.strides, &cd})
+    key.insert(key.end(), v->begin(), v->end());
   if (cd.size() > DNNL_MAX_NDIMS) {
     loops(a, b, cd, c, alpha, threads);
     return;

@@ -44,10 +44,14 @@ class FusedMatMulKernel : public Kernel {
     check(a.rank() >= 1 && b.rank() >= 1, "A and B must have rank >= 1");
     dims ad, as, bd, bs;
     // A 1-D operand is a row (A) or a column (B) vector; transposes do not apply to it.
-    if (a.rank() == 1) ad = {1, a.shape[0]}, as = {a.shape[0], 1};
-    else viewOf(a.shape, transA_, batchA_, ad, as);
-    if (b.rank() == 1) bd = {b.shape[0], 1}, bs = {1, 1};
-    else viewOf(b.shape, transB_, batchB_, bd, bs);
+    if (a.rank() == 1)
+      ad = {1, a.shape[0]}, as = {a.shape[0], 1};
+    else
+      viewOf(a.shape, transA_, batchA_, ad, as);
+    if (b.rank() == 1)
+      bd = {b.shape[0], 1}, bs = {1, 1};
+    else
+      viewOf(b.shape, transB_, batchB_, bd, bs);
     check(ad.back() == bd[bd.size() - 2], "inner dims differ: A " + shapeToString(a.shape) + " and B " +
                                               shapeToString(b.shape) + " (after the transposes)");
     // Broadcast the batch dims.
@@ -56,8 +60,9 @@ class FusedMatMulKernel : public Kernel {
     while (bd.size() < rank) bd.insert(bd.begin(), 1), bs.insert(bs.begin(), 0);
     dims cd(rank);
     for (size_t i = 0; i + 2 < rank; ++i) {
-      check(ad[i] == bd[i] || ad[i] == 1 || bd[i] == 1, "batch dims of A " + shapeToString(a.shape) + " and B " +
-                                                           shapeToString(b.shape) + " do not broadcast");
+      check(ad[i] == bd[i] || ad[i] == 1 || bd[i] == 1, "batch dims of A " + shapeToString(a.shape) +
+                                                            " and B " + shapeToString(b.shape) +
+                                                            " do not broadcast");
       cd[i] = std::max(ad[i], bd[i]);
       if (ad[i] == 1) as[i] = 0;
       if (bd[i] == 1) bs[i] = 0;
@@ -80,8 +85,10 @@ class FusedMatMulKernel : public Kernel {
       } else {
         at = ctx.scratch(DType::Float, a.shape), bt = ctx.scratch(DType::Float, b.shape);
         yt = ctx.scratch(DType::Float, y.shape);
-        for (int64_t i = 0; i < a.numel(); ++i) at.as<float>()[i] = static_cast<float>(Num<T>::load(a.as<T>()[i]));
-        for (int64_t i = 0; i < b.numel(); ++i) bt.as<float>()[i] = static_cast<float>(Num<T>::load(b.as<T>()[i]));
+        for (int64_t i = 0; i < a.numel(); ++i)
+          at.as<float>()[i] = static_cast<float>(Num<T>::load(a.as<T>()[i]));
+        for (int64_t i = 0; i < b.numel(); ++i)
+          bt.as<float>()[i] = static_cast<float>(Num<T>::load(b.as<T>()[i]));
         af = at.as<float>(), bf = bt.as<float>(), yf = yt.as<float>();
       }
       if (K == 0) {

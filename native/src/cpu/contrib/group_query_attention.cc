@@ -29,16 +29,16 @@ class GroupQueryAttentionKernel : public Kernel {
         smooth_(n.getInt("smooth_softmax", 0) != 0),
         causal_(n.getInt("causal", 1) != 0),
         qkOutput_(n.getInt("qk_output", 0)) {
-    check(heads_ > 0 && kvHeads_ > 0 && heads_ % kvHeads_ == 0, "num_heads must be a multiple of kv_num_heads");
+    check(heads_ > 0 && kvHeads_ > 0 && heads_ % kvHeads_ == 0,
+          "num_heads must be a multiple of kv_num_heads");
     for (const char* a : {"k_quant_type", "v_quant_type"})
       check(n.getString(a, "NONE") == "NONE", std::string(a) + " (quantized KV cache) is not supported");
     check(n.getInt("sliding_window_cache", 0) == 0, "sliding_window_cache is not supported");
   }
 
   void compute(KernelContext& ctx) override {
-    dispatchTypes<float, Half, BFloat16>(ctx.input(0).dtype, "GroupQueryAttention", [&](auto tag) {
-      run<typename decltype(tag)::type>(ctx);
-    });
+    dispatchTypes<float, Half, BFloat16>(ctx.input(0).dtype, "GroupQueryAttention",
+                                         [&](auto tag) { run<typename decltype(tag)::type>(ctx); });
   }
 
  private:
@@ -57,28 +57,34 @@ class GroupQueryAttentionKernel : public Kernel {
     const bool packed = k == nullptr;
     check(packed == (v == nullptr), "key and value must be given together");
     const int64_t H = packed ? q.shape[2] / (N + 2 * Nkv) : q.shape[2] / N;
-    check(H > 0 && q.shape[2] == (packed ? (N + 2 * Nkv) * H : N * H), "query's hidden size does not split into heads");
+    check(H > 0 && q.shape[2] == (packed ? (N + 2 * Nkv) * H : N * H),
+          "query's hidden size does not split into heads");
     if (!packed)
       check(k->shape == Shape{B, S, Nkv * H} && v->shape == Shape{B, S, Nkv * H} && k->dtype == q.dtype &&
                 v->dtype == q.dtype,
             "key/value must be (batch, seq, kv_heads * head) like the query");
     check((pk == nullptr) == (pv == nullptr), "past_key and past_value must be given together");
+    if (pk)
+      check(pk->rank() == 4 && pv->rank() == 4, "past_key/past_value must be (batch, kv_heads, past, head)");
     const int64_t Pbuf = pk ? pk->shape[2] : 0;
     if (pk)
-      check(pk->rank() == 4 && pk->shape == Shape{B, Nkv, Pbuf, H} && pv->shape == pk->shape && pk->dtype == q.dtype &&
+      check(pk->shape == Shape{B, Nkv, Pbuf, H} && pv->shape == pk->shape && pk->dtype == q.dtype &&
                 pv->dtype == q.dtype,
             "past_key/past_value must be (batch, kv_heads, past, head)");
     const std::vector<int64_t> seqlens = readInts(ctx.input(5), "seqlens_k");
     check(static_cast<int64_t>(seqlens.size()) == B, "seqlens_k must have batch_size values");
     const int64_t total = readScalarInt(ctx.input(6), "total_sequence_length");
+    check(total >= S, "total_sequence_length " + std::to_string(total) + " is shorter than the sequence " +
+                          std::to_string(S));
     const int64_t Tp = std::max(total, Pbuf);
     const bool firstPrompt = S == total;
     std::vector<int64_t> ends(B), past(B);
     for (int64_t b = 0; b < B; ++b) {
       ends[b] = seqlens[b] + 1;
       past[b] = firstPrompt ? 0 : ends[b] - S;
-      check(ends[b] <= Tp && past[b] >= 0 && past[b] <= Pbuf,
-            "seqlens_k[" + std::to_string(b) + "] = " + std::to_string(seqlens[b]) + " does not fit the cache");
+      check(
+          ends[b] <= Tp && past[b] >= 0 && past[b] <= Pbuf,
+          "seqlens_k[" + std::to_string(b) + "] = " + std::to_string(seqlens[b]) + " does not fit the cache");
     }
     const int th = ctx.threads();
     const int64_t row = q.shape[2];
@@ -109,8 +115,10 @@ class GroupQueryAttentionKernel : public Kernel {
         for (int64_t i = 0; i < S; ++i)
           for (int64_t e = 0; e < H; ++e) vd[(past[b] + i) * H + e] = Num<T>::load(vsrc[i * vs.s[2] + e]);
       }
-    if (ctx.wantsOutput(1)) contrib::storeAll<T>(kT.as<float>(), ctx.allocOutput(1, q.dtype, {B, Nkv, Tp, H}));
-    if (ctx.wantsOutput(2)) contrib::storeAll<T>(vT.as<float>(), ctx.allocOutput(2, q.dtype, {B, Nkv, Tp, H}));
+    if (ctx.wantsOutput(1))
+      contrib::storeAll<T>(kT.as<float>(), ctx.allocOutput(1, q.dtype, {B, Nkv, Tp, H}));
+    if (ctx.wantsOutput(2))
+      contrib::storeAll<T>(vT.as<float>(), ctx.allocOutput(2, q.dtype, {B, Nkv, Tp, H}));
 
     attn::Problem<float> p;
     p.batch = B, p.qHeads = N, p.kvHeads = Nkv, p.qLen = S, p.kvLen = Tp, p.headSize = H, p.vHeadSize = H;
@@ -124,9 +132,10 @@ class GroupQueryAttentionKernel : public Kernel {
     std::vector<float> biasData, sink;
     if (ctx.hasInput(10)) {
       const Tensor& ab = ctx.input(10);
-      check(ab.rank() == 4 && (ab.shape[0] == B || ab.shape[0] == 1) && (ab.shape[1] == N || ab.shape[1] == 1) &&
-                ab.shape[2] == S && ab.shape[3] == total,
-            "attention_bias must be (batch or 1, heads or 1, seq, total_sequence_length), got " + shapeToString(ab.shape));
+      check(ab.rank() == 4 && (ab.shape[0] == B || ab.shape[0] == 1) &&
+                (ab.shape[1] == N || ab.shape[1] == 1) && ab.shape[2] == S && ab.shape[3] == total,
+            "attention_bias must be (batch or 1, heads or 1, seq, total_sequence_length), got " +
+                shapeToString(ab.shape));
       biasData = loadFloats<float>(ab, "attention_bias");
       p.bias[0].data = biasData.data();
       p.bias[0].s[0] = ab.shape[0] == 1 ? 0 : ab.shape[1] * S * total;
@@ -149,13 +158,14 @@ class GroupQueryAttentionKernel : public Kernel {
     Tensor& y = ctx.allocOutput(0, q.dtype, {B, S, N * H});
     Tensor yT = ctx.scratch(DType::Float, y.shape);
     p.y = yT.as<float>(), p.ys[0] = S * N * H, p.ys[1] = H, p.ys[2] = N * H;
-    attn::run(p, th);
+    runner_.run<float>(ctx, p);
     contrib::storeAll<T>(yT.as<float>(), y);
     if (ctx.wantsOutput(3)) {
       Tensor& qk = ctx.allocOutput(3, q.dtype, {B, N, S, total});
       for (int64_t r = 0; r < B * N * S; ++r)
         for (int64_t j = 0; j < total; ++j)
-          qk.as<T>()[r * total + j] = Num<T>::store(static_cast<typename Num<T>::C>(qkT.as<float>()[r * Tp + j]));
+          qk.as<T>()[r * total + j] =
+              Num<T>::store(static_cast<typename Num<T>::C>(qkT.as<float>()[r * Tp + j]));
     }
   }
 
@@ -200,6 +210,7 @@ class GroupQueryAttentionKernel : public Kernel {
   int64_t window_;
   bool rotary_, interleaved_, smooth_, causal_;
   int64_t qkOutput_;
+  attn::Runner runner_;
 };
 
 ONNXFLEET_KERNEL("com.microsoft", "GroupQueryAttention", 1, "cpu", GroupQueryAttentionKernel);

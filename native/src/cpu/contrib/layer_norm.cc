@@ -4,6 +4,7 @@
 //   SkipLayerNormalization / SkipSimplifiedLayerNormalization (com.microsoft): the same over the last dim of
 //     S = input + skip (+ bias), with S optionally returned as input_skip_bias_sum
 // Statistics in float (double for double input); the optional mean / inverse-std outputs are float.
+#include <algorithm>
 #include <cmath>
 
 #include "core/kernel.h"
@@ -27,7 +28,8 @@ class NormKernel : public Kernel {
     check(r >= 1, "input must have rank >= 1");
     const int axis = skip_ ? r - 1 : normalizeAxis(axis_, r, "axis");
     const int64_t outer = dimProduct(x.shape, 0, axis), inner = dimProduct(x.shape, axis, r);
-    // Input slots: plain (X, scale, B); skip (input, skip, gamma, beta, bias); skip-simplified (.., gamma, bias).
+    // Input slots: plain (X, scale, B); skip (input, skip, gamma, beta, bias); skip-simplified (.., gamma,
+    // bias).
     const Tensor* skip = skip_ ? &ctx.input(1) : nullptr;
     const Tensor& scale = ctx.input(skip_ ? 2 : 1);
     const int biasSlot = skip_ ? (simplified_ ? -1 : 3) : (simplified_ ? -1 : 2);
@@ -35,13 +37,13 @@ class NormKernel : public Kernel {
     const int addSlot = skip_ ? (simplified_ ? 3 : 4) : -1;
     const Tensor* add = addSlot >= 0 && ctx.hasInput(addSlot) ? &ctx.input(addSlot) : nullptr;
     if (skip) {
-      check(skip->dtype == x.dtype && skip->rank() <= r && skip->numel() > 0 && x.numel() % skip->numel() == 0 &&
-                skip->shape.back() == x.shape.back(),
-            "skip " + skip->describe() + " does not match input " + x.describe());
-      for (int d = 1; d <= skip->rank(); ++d)
-        check(skip->shape[skip->rank() - d] == x.shape[r - d] || skip->shape[skip->rank() - d] == 1 ||
-                  d == skip->rank(),
-              "skip " + skip->describe() + " does not broadcast to input " + x.describe());
+      // skip is input-shaped or a trailing part of it ((1, seq, hidden), (seq, hidden)) repeated over the
+      // rest.
+      Shape tail = skip->shape;
+      while (!tail.empty() && tail.size() > 1 && tail[0] == 1) tail.erase(tail.begin());
+      const bool fits = skip->dtype == x.dtype && !tail.empty() && static_cast<int>(tail.size()) <= r &&
+                        std::equal(tail.begin(), tail.end(), x.shape.end() - tail.size());
+      check(fits, "skip " + skip->describe() + " does not match input " + x.describe());
     }
     if (add) check(add->numel() == inner, "bias must have " + std::to_string(inner) + " values");
     Shape statShape(x.shape.begin(), x.shape.begin() + axis);
@@ -49,7 +51,9 @@ class NormKernel : public Kernel {
     // Output slots: plain (Y, Mean, InvStdDev), simplified (Y, InvStdDev), skip (out, mean, inv, sum).
     const int meanSlot = skip_ ? 1 : (simplified_ ? -1 : 1), invSlot = skip_ ? 2 : (simplified_ ? 1 : 2);
     Tensor& y = ctx.allocOutput(0, x.dtype, x.shape);
-    Tensor* meanOut = meanSlot >= 0 && ctx.wantsOutput(meanSlot) ? &ctx.allocOutput(meanSlot, DType::Float, statShape) : nullptr;
+    Tensor* meanOut = meanSlot >= 0 && ctx.wantsOutput(meanSlot)
+                          ? &ctx.allocOutput(meanSlot, DType::Float, statShape)
+                          : nullptr;
     Tensor* invOut = ctx.wantsOutput(invSlot) ? &ctx.allocOutput(invSlot, DType::Float, statShape) : nullptr;
     Tensor* sumOut = skip_ && ctx.wantsOutput(3) ? &ctx.allocOutput(3, x.dtype, x.shape) : nullptr;
     if (x.numel() == 0) return;
@@ -60,7 +64,8 @@ class NormKernel : public Kernel {
       auto vec = [&](const Tensor* t, const char* what) {
         if (!t) return std::vector<F>();
         Tensor view = *t;
-        while (view.rank() > static_cast<int>(normShape.size()) && view.shape[0] == 1) view.shape.erase(view.shape.begin());
+        while (view.rank() > static_cast<int>(normShape.size()) && view.shape[0] == 1)
+          view.shape.erase(view.shape.begin());
         return expandFloats<F>(view, normShape, what);
       };
       const std::vector<F> g = vec(&scale, "scale"), b = vec(shift, "bias"), a = vec(add, "skip bias");
@@ -81,7 +86,8 @@ class NormKernel : public Kernel {
             for (int64_t i = 0; i < inner; ++i) row[i] += a[i];
           if (sumOut) {
             T* so = sumOut->as<T>() + o * inner;
-            for (int64_t i = 0; i < inner; ++i) so[i] = Num<T>::store(static_cast<typename Num<T>::C>(row[i]));
+            for (int64_t i = 0; i < inner; ++i)
+              so[i] = Num<T>::store(static_cast<typename Num<T>::C>(row[i]));
           }
           F mean = 0, var = 0;
           if (simplified_) {

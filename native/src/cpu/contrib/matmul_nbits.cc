@@ -16,7 +16,10 @@ namespace {
 class MatMulNBitsKernel : public Kernel {
  public:
   MatMulNBitsKernel(const NodeDesc& n, const CompileContext& cc)
-      : K_(n.required("K").i), N_(n.required("N").i), bits_(n.getInt("bits", 4)), block_(n.required("block_size").i) {
+      : K_(n.required("K").i),
+        N_(n.required("N").i),
+        bits_(n.getInt("bits", 4)),
+        block_(n.required("block_size").i) {
     check(bits_ >= 2 && bits_ <= 8, "bits must be 2..8, got " + std::to_string(bits_));
     check(block_ >= 16 && (block_ & (block_ - 1)) == 0, "block_size must be a power of two >= 16");
     check(K_ > 0 && N_ > 0, "K and N must be positive");
@@ -33,8 +36,8 @@ class MatMulNBitsKernel : public Kernel {
 
   void compute(KernelContext& ctx) override {
     const Tensor& a = ctx.input(0);
-    check(a.rank() >= 1 && a.shape.back() == K_, "A's last dim must be K = " + std::to_string(K_) + ", got " +
-                                                     shapeToString(a.shape));
+    check(a.rank() >= 1 && a.shape.back() == K_,
+          "A's last dim must be K = " + std::to_string(K_) + ", got " + shapeToString(a.shape));
     check(a.dtype == DType::Float || a.dtype == DType::Float16 || a.dtype == DType::BFloat16,
           "A must be float, float16 or bfloat16");
     check(!ctx.hasInput(4), "g_idx (deprecated) is not supported");
@@ -90,8 +93,10 @@ class MatMulNBitsKernel : public Kernel {
   void dequantize(const Tensor& b, const Tensor& s, const Tensor* zp, float* w) const {
     const int64_t blob = block_ * bits_ / 8;
     check(b.dtype == DType::UInt8 && b.numel() == N_ * blocks_ * blob,
-          "B must be uint8 (N, k_blocks, blob_size) = " + shapeToString({N_, blocks_, blob}) + ", got " + b.describe());
-    check(s.numel() == N_ * blocks_, "scales must have N * k_blocks = " + std::to_string(N_ * blocks_) + " values");
+          "B must be uint8 (N, k_blocks, blob_size) = " + shapeToString({N_, blocks_, blob}) + ", got " +
+              b.describe());
+    check(s.numel() == N_ * blocks_,
+          "scales must have N * k_blocks = " + std::to_string(N_ * blocks_) + " values");
     const std::vector<float> scales = loadFloats<float>(s, "scales");
     const bool packedZp = zp && zp->dtype == DType::UInt8;
     const int64_t zpRow = (blocks_ * bits_ + 7) / 8;
@@ -100,7 +105,8 @@ class MatMulNBitsKernel : public Kernel {
       if (packedZp)
         check(zp->numel() == N_ * zpRow, "packed zero_points must be (N, ceil(k_blocks * bits / 8))");
       else
-        check(zp->numel() == N_ * blocks_, "zero_points must have N * k_blocks values"), zpf = loadFloats<float>(*zp, "zero_points");
+        check(zp->numel() == N_ * blocks_, "zero_points must have N * k_blocks values"),
+            zpf = loadFloats<float>(*zp, "zero_points");
     }
     const float dflt = static_cast<float>(1 << (bits_ - 1));
     const uint8_t* bp = b.as<uint8_t>();
@@ -108,11 +114,14 @@ class MatMulNBitsKernel : public Kernel {
       for (int64_t blk = 0; blk < blocks_; ++blk) {
         const float sc = scales[n * blocks_ + blk];
         float z = dflt;
-        if (packedZp) z = static_cast<float>(field(zp->as<uint8_t>() + n * zpRow, blk, static_cast<int>(bits_)));
-        else if (zp) z = zpf[n * blocks_ + blk];
+        if (packedZp)
+          z = static_cast<float>(field(zp->as<uint8_t>() + n * zpRow, blk, static_cast<int>(bits_)));
+        else if (zp)
+          z = zpf[n * blocks_ + blk];
         const uint8_t* q = bp + (n * blocks_ + blk) * blob;
         const int64_t k0 = blk * block_, len = std::min(block_, K_ - k0);
-        for (int64_t e = 0; e < len; ++e) w[n * K_ + k0 + e] = (static_cast<float>(field(q, e, static_cast<int>(bits_))) - z) * sc;
+        for (int64_t e = 0; e < len; ++e)
+          w[n * K_ + k0 + e] = (static_cast<float>(field(q, e, static_cast<int>(bits_))) - z) * sc;
       }
   }
 

@@ -22,8 +22,8 @@ struct HeadSrc {
 
 // dst (batch, heads, dstLen, dim) rows [at, at + len) = src (+ bias[h*dim + e] when given).
 template <typename T>
-void gatherHeads(const HeadSrc<T>& src, int64_t batch, int64_t heads, int64_t len, int64_t dim, const float* bias,
-                 float* dst, int64_t at, int64_t dstLen, int threads) {
+void gatherHeads(const HeadSrc<T>& src, int64_t batch, int64_t heads, int64_t len, int64_t dim,
+                 const float* bias, float* dst, int64_t at, int64_t dstLen, int threads) {
   parallelFor(threads, batch * heads * len, std::max<int64_t>(1, 16384 / std::max<int64_t>(dim, 1)),
               [&](int64_t b0, int64_t e0) {
                 for (int64_t r = b0; r < e0; ++r) {
@@ -46,8 +46,8 @@ void storeAll(const float* src, Tensor& out) {
 // onnxruntime's mask_index / key_padding_mask (int32) plus causality as a (batch, qLen, total) additive
 // buffer. Accepted shapes: (batch) end positions, (2*batch) end then start positions, (batch, total) and
 // (batch, qLen, total) with 0 meaning masked. Causal masks key j of query i when j > past + i.
-inline std::vector<float> ortMask(const Tensor* mask, bool causal, int64_t B, int64_t S, int64_t past, int64_t total,
-                                  float filter) {
+inline std::vector<float> ortMask(const Tensor* mask, bool causal, int64_t B, int64_t S, int64_t past,
+                                  int64_t total, float filter) {
   std::vector<float> m(static_cast<size_t>(B * S * total), 0.f);
   if (mask) {
     check(mask->dtype == DType::Int32, std::string("the mask must be int32, got ") + dtypeName(mask->dtype));
@@ -69,8 +69,8 @@ inline std::vector<float> ortMask(const Tensor* mask, bool causal, int64_t B, in
       for (int64_t k = 0; k < B * S * total; ++k)
         if (p[k] == 0) m[k] = filter;
     } else {
-      throw Error("unsupported mask shape " + shapeToString(s) + " for batch " + std::to_string(B) + ", sequence " +
-                  std::to_string(S) + ", total sequence " + std::to_string(total));
+      throw Error("unsupported mask shape " + shapeToString(s) + " for batch " + std::to_string(B) +
+                  ", sequence " + std::to_string(S) + ", total sequence " + std::to_string(total));
     }
   }
   if (causal)
@@ -85,8 +85,8 @@ inline attn::Bias<float> attentionBias(const Tensor& t, int64_t B, int64_t N, in
                                        std::vector<float>& data) {
   check(t.rank() == 4 && (t.shape[0] == B || t.shape[0] == 1) && (t.shape[1] == N || t.shape[1] == 1) &&
             t.shape[2] == S && t.shape[3] == total,
-        "attention_bias must be (batch or 1, heads or 1, " + std::to_string(S) + ", " + std::to_string(total) +
-            "), got " + shapeToString(t.shape));
+        "attention_bias must be (batch or 1, heads or 1, " + std::to_string(S) + ", " +
+            std::to_string(total) + "), got " + shapeToString(t.shape));
   data = loadFloats<float>(t, "attention_bias");
   attn::Bias<float> bias;
   bias.data = data.data();

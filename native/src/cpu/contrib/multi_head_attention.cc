@@ -24,9 +24,8 @@ class MultiHeadAttentionKernel : public Kernel {
 
   void compute(KernelContext& ctx) override {
     const Tensor& q = ctx.input(0);
-    dispatchTypes<float, Half, BFloat16>(q.dtype, "MultiHeadAttention", [&](auto tag) {
-      run<typename decltype(tag)::type>(ctx);
-    });
+    dispatchTypes<float, Half, BFloat16>(q.dtype, "MultiHeadAttention",
+                                         [&](auto tag) { run<typename decltype(tag)::type>(ctx); });
   }
 
  private:
@@ -37,19 +36,22 @@ class MultiHeadAttentionKernel : public Kernel {
     const Tensor* k = ctx.hasInput(1) ? &ctx.input(1) : nullptr;
     const Tensor* v = ctx.hasInput(2) ? &ctx.input(2) : nullptr;
     check(!ctx.hasInput(8) && !ctx.hasInput(9), "past_sequence_length / cache_indirection are not supported");
-    for (const Tensor* t : {k, v}) check(!t || t->dtype == q.dtype, "key and value must have the query's type");
+    for (const Tensor* t : {k, v})
+      check(!t || t->dtype == q.dtype, "key and value must have the query's type");
     const int64_t N = heads_, B = q.shape.empty() ? 0 : q.shape[0];
     int64_t S, L, H, Hv;
     HeadSrc<T> qs, ks, vs;
     bool kvBnsh = false;
     if (q.rank() == 5) {  // packed QKV
-      check(!k && !v && q.shape[2] == N && q.shape[3] == 3, "packed QKV must be (batch, seq, heads, 3, head)");
+      check(!k && !v && q.shape[2] == N && q.shape[3] == 3,
+            "packed QKV must be (batch, seq, heads, 3, head)");
       S = L = q.shape[1], H = Hv = q.shape[4];
       const int64_t row = N * 3 * H;
       qs = {q.as<T>(), {S * row, 3 * H, row}}, ks = {q.as<T>() + H, {S * row, 3 * H, row}};
       vs = {q.as<T>() + 2 * H, {S * row, 3 * H, row}};
     } else {
-      check(q.rank() == 3 && q.shape[2] % N == 0, "query must be (batch, seq, heads * head), got " + shapeToString(q.shape));
+      check(q.rank() == 3 && q.shape[2] % N == 0,
+            "query must be (batch, seq, heads * head), got " + shapeToString(q.shape));
       check(k != nullptr, "key is required unless query is packed QKV");
       S = q.shape[1], H = q.shape[2] / N;
       qs = {q.as<T>(), {S * N * H, H, N * H}};
@@ -60,14 +62,14 @@ class MultiHeadAttentionKernel : public Kernel {
         const int64_t row = N * 2 * H;
         ks = {k->as<T>(), {L * row, 2 * H, row}}, vs = {k->as<T>() + H, {L * row, 2 * H, row}};
       } else if (k->rank() == 4) {  // (batch, heads, kv_seq, head): cross attention, projected already
-        check(v && v->rank() == 4 && k->shape[0] == B && k->shape[1] == N && k->shape[3] == H && v->shape[0] == B &&
-                  v->shape[1] == N && v->shape[2] == k->shape[2],
+        check(v && v->rank() == 4 && k->shape[0] == B && k->shape[1] == N && k->shape[3] == H &&
+                  v->shape[0] == B && v->shape[1] == N && v->shape[2] == k->shape[2],
               "4-D key/value must be (batch, heads, kv_seq, head)");
         L = k->shape[2], Hv = v->shape[3], kvBnsh = true;
         ks = {k->as<T>(), {N * L * H, L * H, H}}, vs = {v->as<T>(), {N * L * Hv, L * Hv, Hv}};
       } else {
-        check(v && k->rank() == 3 && v->rank() == 3 && k->shape[0] == B && k->shape[2] == N * H && v->shape[0] == B &&
-                  v->shape[1] == k->shape[1] && v->shape[2] % N == 0,
+        check(v && k->rank() == 3 && v->rank() == 3 && k->shape[0] == B && k->shape[2] == N * H &&
+                  v->shape[0] == B && v->shape[1] == k->shape[1] && v->shape[2] % N == 0,
               "key/value must be (batch, kv_seq, hidden)");
         L = k->shape[1], Hv = v->shape[2] / N;
         ks = {k->as<T>(), {L * N * H, H, N * H}}, vs = {v->as<T>(), {L * N * Hv, Hv, N * Hv}};
@@ -76,7 +78,8 @@ class MultiHeadAttentionKernel : public Kernel {
     std::vector<float> bq, bk, bv;
     if (ctx.hasInput(3)) {
       const std::vector<float> bias = loadFloats<float>(ctx.input(3), "bias");
-      check(static_cast<int64_t>(bias.size()) == 2 * N * H + N * Hv, "bias must have hidden + hidden + v_hidden values");
+      check(static_cast<int64_t>(bias.size()) == 2 * N * H + N * Hv,
+            "bias must have hidden + hidden + v_hidden values");
       bq.assign(bias.begin(), bias.begin() + N * H);
       if (!kvBnsh) {
         bk.assign(bias.begin() + N * H, bias.begin() + 2 * N * H);
@@ -97,9 +100,10 @@ class MultiHeadAttentionKernel : public Kernel {
     Tensor vT = ctx.scratch(DType::Float, {B, N, T_, Hv});
     contrib::gatherHeads(qs, B, N, S, H, bq.empty() ? nullptr : bq.data(), qT.as<float>(), 0, S, th);
     if (pk) {
-      contrib::gatherHeads(HeadSrc<T>{pk->as<T>(), {N * P * H, P * H, H}}, B, N, P, H, nullptr, kT.as<float>(), 0, T_, th);
-      contrib::gatherHeads(HeadSrc<T>{pv->as<T>(), {N * P * Hv, P * Hv, Hv}}, B, N, P, Hv, nullptr, vT.as<float>(), 0,
-                           T_, th);
+      contrib::gatherHeads(HeadSrc<T>{pk->as<T>(), {N * P * H, P * H, H}}, B, N, P, H, nullptr,
+                           kT.as<float>(), 0, T_, th);
+      contrib::gatherHeads(HeadSrc<T>{pv->as<T>(), {N * P * Hv, P * Hv, Hv}}, B, N, P, Hv, nullptr,
+                           vT.as<float>(), 0, T_, th);
     }
     contrib::gatherHeads(ks, B, N, L, H, bk.empty() ? nullptr : bk.data(), kT.as<float>(), P, T_, th);
     contrib::gatherHeads(vs, B, N, L, Hv, bv.empty() ? nullptr : bv.data(), vT.as<float>(), P, T_, th);
@@ -135,7 +139,7 @@ class MultiHeadAttentionKernel : public Kernel {
       yf = yT.as<float>();
     }
     p.y = yf, p.ys[0] = S * N * Hv, p.ys[1] = Hv, p.ys[2] = N * Hv;
-    attn::run(p, th);
+    runner_.run<float>(ctx, p);
     if constexpr (!std::is_same_v<T, float>) contrib::storeAll<T>(yf, y);
     if (ctx.wantsOutput(3)) contrib::storeAll<T>(qkT.as<float>(), ctx.allocOutput(3, q.dtype, {B, N, S, T_}));
   }
@@ -143,6 +147,7 @@ class MultiHeadAttentionKernel : public Kernel {
   int64_t heads_;
   bool causal_, hasScale_;
   float scale_, filter_;
+  attn::Runner runner_;
 };
 
 ONNXFLEET_KERNEL("com.microsoft", "MultiHeadAttention", 1, "cpu", MultiHeadAttentionKernel);

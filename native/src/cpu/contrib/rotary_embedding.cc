@@ -34,12 +34,17 @@ class MsRotaryEmbeddingKernel : public Kernel {
     } else {
       const int64_t hidden = x.shape[2];
       head = numHeads_ > 0 ? hidden / numHeads_ : cosT.shape[1] * 2;
-      check(head > 0 && hidden % head == 0, "hidden size " + std::to_string(hidden) + " does not split into heads");
+      check(head > 0 && hidden % head == 0,
+            "hidden size " + std::to_string(hidden) + " does not split into heads");
       heads = hidden / head;
+      check(numHeads_ <= 0 || heads == numHeads_, "hidden size " + std::to_string(hidden) +
+                                                      " is not a multiple of num_heads " +
+                                                      std::to_string(numHeads_));
     }
     const int64_t rot = rotDim_ > 0 ? rotDim_ : head, half = rot / 2;
     check(rot % 2 == 0 && rot <= head && cosT.shape[1] == half,
-          "cos_cache width " + std::to_string(cosT.shape[1]) + " must be rotary_dim / 2 = " + std::to_string(half));
+          "cos_cache width " + std::to_string(cosT.shape[1]) +
+              " must be rotary_dim / 2 = " + std::to_string(half));
     const std::vector<int64_t> ids = readInts(pos, "position_ids");
     check(ids.size() == 1 || static_cast<int64_t>(ids.size()) == batch * seq,
           "position_ids must be (1) or (batch, seq), got " + shapeToString(pos.shape));
@@ -57,14 +62,16 @@ class MsRotaryEmbeddingKernel : public Kernel {
       using T = typename decltype(tag)::type;
       const T* xp = x.as<T>();
       T* yp = y.as<T>();
-      parallelFor(ctx.threads(), batch * heads * seq, std::max<int64_t>(1, 16384 / head), [&](int64_t b0, int64_t e0) {
-        for (int64_t v = b0; v < e0; ++v) {
-          const int64_t bi = is4d ? v / (heads * seq) : v / (seq * heads);
-          const int64_t si = is4d ? v % seq : (v / heads) % seq;
-          const int64_t row = rows[bi * seq + si] * half;
-          rotateHead(xp + v * head, yp + v * head, cosT.as<T>() + row, sinT.as<T>() + row, rot, head, interleaved_);
-        }
-      });
+      parallelFor(ctx.threads(), batch * heads * seq, std::max<int64_t>(1, 16384 / head),
+                  [&](int64_t b0, int64_t e0) {
+                    for (int64_t v = b0; v < e0; ++v) {
+                      const int64_t bi = is4d ? v / (heads * seq) : v / (seq * heads);
+                      const int64_t si = is4d ? v % seq : (v / heads) % seq;
+                      const int64_t row = rows[bi * seq + si] * half;
+                      rotateHead(xp + v * head, yp + v * head, cosT.as<T>() + row, sinT.as<T>() + row, rot,
+                                 head, interleaved_);
+                    }
+                  });
     });
   }
 

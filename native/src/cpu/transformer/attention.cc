@@ -16,8 +16,8 @@ namespace {
 // Heads of a 3-D (b, seq, heads*dim) or 4-D (b, heads, seq, dim) tensor, copied into a (b, heads, dstLen,
 // dim) buffer at sequence offset `at`, each element times `mul` rounded as R.
 template <typename T, typename C, typename R>
-void gatherHeads(const Tensor& x, bool is3d, int64_t heads, int64_t dim, C mul, C* dst, int64_t at, int64_t dstLen,
-                 int threads) {
+void gatherHeads(const Tensor& x, bool is3d, int64_t heads, int64_t dim, C mul, C* dst, int64_t at,
+                 int64_t dstLen, int threads) {
   const int64_t batch = x.shape[0], len = is3d ? x.shape[1] : x.shape[2];
   const T* src = x.as<T>();
   parallelFor(threads, batch * heads * len, std::max<int64_t>(1, 16384 / std::max<int64_t>(dim, 1)),
@@ -86,15 +86,16 @@ class AttentionKernel : public Kernel {
     check(k.shape[0] == B && v.shape[0] == B, "Q, K and V must have the same batch size");
     check((is3d ? v.shape[1] : v.shape[2]) == L, "K and V must have the same sequence length");
     check(Dk == D, "Q and K must have the same head size");
-    check(hkv > 0 && hq % hkv == 0, "q heads " + std::to_string(hq) + " must be a multiple of kv heads " +
-                                        std::to_string(hkv));
+    check(hkv > 0 && hq % hkv == 0,
+          "q heads " + std::to_string(hq) + " must be a multiple of kv heads " + std::to_string(hkv));
     check((pastK == nullptr) == (pastV == nullptr), "past_key and past_value must be given together");
     const int64_t P = pastK ? pastK->shape.size() == 4 ? pastK->shape[2] : -1 : 0;
     if (pastK) {
       check(pastK->shape == Shape{B, hkv, P, D} && pastV->shape == Shape{B, hkv, P, Dv},
             "past_key/past_value must be (batch, kv_heads, past_seq, head_size), got " + pastK->describe() +
                 " and " + pastV->describe());
-      check(pastK->dtype == q.dtype && pastV->dtype == q.dtype, "past_key/past_value must have Q's element type");
+      check(pastK->dtype == q.dtype && pastV->dtype == q.dtype,
+            "past_key/past_value must have Q's element type");
       check(!nonpad, "nonpad_kv_seqlen cannot be combined with past_key/past_value");
     }
     const int64_t T_ = P + L;
@@ -113,8 +114,10 @@ class AttentionKernel : public Kernel {
     }
     gatherHeads<T, C, R>(k, is3d, hkv, D, mul, kc.as<C>(), P, T_, th);
     gatherHeads<T, C, C>(v, is3d, hkv, Dv, C(1), vc.as<C>(), P, T_, th);
-    if (ctx.wantsOutput(1)) writePresent<T>(ctx.allocOutput(1, q.dtype, {B, hkv, T_, D}), pastK, k, is3d, hkv, D, P);
-    if (ctx.wantsOutput(2)) writePresent<T>(ctx.allocOutput(2, q.dtype, {B, hkv, T_, Dv}), pastV, v, is3d, hkv, Dv, P);
+    if (ctx.wantsOutput(1))
+      writePresent<T>(ctx.allocOutput(1, q.dtype, {B, hkv, T_, D}), pastK, k, is3d, hkv, D, P);
+    if (ctx.wantsOutput(2))
+      writePresent<T>(ctx.allocOutput(2, q.dtype, {B, hkv, T_, Dv}), pastV, v, is3d, hkv, Dv, P);
 
     attn::Problem<C> p;
     p.batch = B, p.qHeads = hq, p.kvHeads = hkv, p.qLen = Lq, p.kvLen = T_, p.headSize = D, p.vHeadSize = Dv;
@@ -139,18 +142,20 @@ class AttentionKernel : public Kernel {
       qkc = ctx.scratch(DTypeOf<C>::value, {B, hq, Lq, T_});
       p.qk = qkc.as<C>(), p.qkMode = static_cast<attn::QkMode>(qkMode_);
     }
-    attn::run<C, R>(p, th);
+    runner_.run<R>(ctx, p);
 
     Tensor& y = ctx.allocOutput(0, q.dtype, is3d ? Shape{B, Lq, hq * Dv} : Shape{B, hq, Lq, Dv});
     T* yp = y.as<T>();
     const C* yb = yc.as<C>();
-    parallelFor(th, B * hq * Lq, std::max<int64_t>(1, 16384 / std::max<int64_t>(Dv, 1)), [&](int64_t b0, int64_t e0) {
-      for (int64_t row = b0; row < e0; ++row) {
-        const int64_t i = row % Lq, h = (row / Lq) % hq, b = row / (Lq * hq);
-        T* d = yp + (is3d ? ((b * Lq + i) * hq + h) * Dv : row * Dv);
-        for (int64_t e = 0; e < Dv; ++e) d[e] = Num<T>::store(static_cast<typename Num<T>::C>(yb[row * Dv + e]));
-      }
-    });
+    parallelFor(th, B * hq * Lq, std::max<int64_t>(1, 16384 / std::max<int64_t>(Dv, 1)),
+                [&](int64_t b0, int64_t e0) {
+                  for (int64_t row = b0; row < e0; ++row) {
+                    const int64_t i = row % Lq, h = (row / Lq) % hq, b = row / (Lq * hq);
+                    T* d = yp + (is3d ? ((b * Lq + i) * hq + h) * Dv : row * Dv);
+                    for (int64_t e = 0; e < Dv; ++e)
+                      d[e] = Num<T>::store(static_cast<typename Num<T>::C>(yb[row * Dv + e]));
+                  }
+                });
     if (ctx.wantsOutput(3)) {
       Tensor& qk = ctx.allocOutput(3, q.dtype, {B, hq, Lq, T_});
       const C* s = qkc.as<C>();
@@ -161,8 +166,8 @@ class AttentionKernel : public Kernel {
 
   // present = concat(past, new) along the sequence axis, in (batch, kv_heads, total, dim) layout.
   template <typename T>
-  static void writePresent(Tensor& out, const Tensor* past, const Tensor& x, bool is3d, int64_t heads, int64_t dim,
-                           int64_t P) {
+  static void writePresent(Tensor& out, const Tensor* past, const Tensor& x, bool is3d, int64_t heads,
+                           int64_t dim, int64_t P) {
     const int64_t B = x.shape[0], L = is3d ? x.shape[1] : x.shape[2], T_ = P + L;
     T* o = out.as<T>();
     for (int64_t b = 0; b < B; ++b)
@@ -170,8 +175,8 @@ class AttentionKernel : public Kernel {
         T* dst = o + (b * heads + h) * T_ * dim;
         if (past) copyN(dst, past->as<T>() + (b * heads + h) * P * dim, P * dim);
         for (int64_t i = 0; i < L; ++i)
-          copyN(dst + (P + i) * dim, x.as<T>() + (is3d ? ((b * L + i) * heads + h) * dim : ((b * heads + h) * L + i) * dim),
-                dim);
+          copyN(dst + (P + i) * dim,
+                x.as<T>() + (is3d ? ((b * L + i) * heads + h) * dim : ((b * heads + h) * L + i) * dim), dim);
       }
   }
 
@@ -213,6 +218,7 @@ class AttentionKernel : public Kernel {
   int64_t qHeads_, kvHeads_, qkMode_;
   bool hasScale_;
   float scale_, softcap_;
+  attn::Runner runner_;
 };
 
 ONNX_CPU_KERNEL("Attention", 23, AttentionKernel);

@@ -49,29 +49,31 @@ class CausalConvWithStateKernel : public Kernel {
       T* yp = y.as<T>();
       T* sp = state.as<T>();
       const int64_t padded = len + keep;
-      parallelFor(ctx.threads(), batch * ch, std::max<int64_t>(1, 16384 / (padded * k)), [&](int64_t b, int64_t e) {
-        std::vector<float> buf(static_cast<size_t>(padded));
-        for (int64_t r = b; r < e; ++r) {
-          const int64_t c = r % ch;
-          for (int64_t i = 0; i < keep; ++i) buf[i] = pp ? Num<T>::load(pp[r * keep + i]) : 0.f;
-          for (int64_t i = 0; i < len; ++i) buf[keep + i] = Num<T>::load(xp[r * len + i]);
-          float kw[64];
-          std::vector<float> kwBig;
-          float* kv = kw;
-          if (k > 64) kwBig.resize(k), kv = kwBig.data();
-          for (int64_t j = 0; j < k; ++j) kv[j] = Num<T>::load(wp[c * k + j]);
-          const float b0 = bp ? Num<T>::load(bp[c]) : 0.f;
-          for (int64_t t = 0; t < len; ++t) {
-            float acc = 0.f;
-            for (int64_t j = 0; j < k; ++j) acc += kv[j] * buf[t + j];
-            // The convolution result is rounded to T before the activation, as the reference casts it.
-            float v = Num<T>::load(Num<T>::store(acc + b0));
-            if (silu_) v = v / (1.f + std::exp(-v));
-            yp[r * len + t] = Num<T>::store(v);
-          }
-          for (int64_t i = 0; i < keep; ++i) sp[r * keep + i] = Num<T>::store(buf[len + i]);
-        }
-      });
+      parallelFor(ctx.threads(), batch * ch, std::max<int64_t>(1, 16384 / (padded * k)),
+                  [&](int64_t b, int64_t e) {
+                    std::vector<float> buf(static_cast<size_t>(padded));
+                    for (int64_t r = b; r < e; ++r) {
+                      const int64_t c = r % ch;
+                      for (int64_t i = 0; i < keep; ++i) buf[i] = pp ? Num<T>::load(pp[r * keep + i]) : 0.f;
+                      for (int64_t i = 0; i < len; ++i) buf[keep + i] = Num<T>::load(xp[r * len + i]);
+                      float kw[64];
+                      std::vector<float> kwBig;
+                      float* kv = kw;
+                      if (k > 64) kwBig.resize(k), kv = kwBig.data();
+                      for (int64_t j = 0; j < k; ++j) kv[j] = Num<T>::load(wp[c * k + j]);
+                      const float b0 = bp ? Num<T>::load(bp[c]) : 0.f;
+                      for (int64_t t = 0; t < len; ++t) {
+                        float acc = 0.f;
+                        for (int64_t j = 0; j < k; ++j) acc += kv[j] * buf[t + j];
+                        // The convolution result is rounded to T before the activation, as the reference
+                        // casts it.
+                        float v = Num<T>::load(Num<T>::store(acc + b0));
+                        if (silu_) v = v / (1.f + std::exp(-v));
+                        yp[r * len + t] = Num<T>::store(v);
+                      }
+                      for (int64_t i = 0; i < keep; ++i) sp[r * keep + i] = Num<T>::store(buf[len + i]);
+                    }
+                  });
     });
   }
 

@@ -32,7 +32,9 @@ float loadAt(const Tensor& t, int64_t i) {
 class LinearAttentionKernel : public Kernel {
  public:
   LinearAttentionKernel(const NodeDesc& n, const CompileContext&)
-      : qHeads_(n.required("q_num_heads").i), kvHeads_(n.required("kv_num_heads").i), scale_(n.getFloat("scale", 0)) {
+      : qHeads_(n.required("q_num_heads").i),
+        kvHeads_(n.required("kv_num_heads").i),
+        scale_(n.getFloat("scale", 0)) {
     const std::string rule = n.getString("update_rule", "gated_delta");
     check(rule == "linear" || rule == "gated" || rule == "delta" || rule == "gated_delta",
           "update_rule must be linear, gated, delta or gated_delta, got '" + rule + "'");
@@ -52,32 +54,40 @@ class LinearAttentionKernel : public Kernel {
     for (const Tensor* t : {&q, &k, &v})
       check(t->rank() == 3, "query, key and value must be (batch, T, heads * dim), got " + t->describe());
     const int64_t B = q.shape[0], T = q.shape[1];
-    check(q.shape[2] % qHeads_ == 0 && v.shape[2] % kvHeads_ == 0, "hidden sizes must divide by the head counts");
+    check(q.shape[2] % qHeads_ == 0 && v.shape[2] % kvHeads_ == 0,
+          "hidden sizes must divide by the head counts");
     const int64_t dk = q.shape[2] / qHeads_, dv = v.shape[2] / kvHeads_;
-    check(k.shape == Shape{B, T, kvHeads_ * dk}, "key must be " + shapeToString({B, T, kvHeads_ * dk}) + ", got " +
-                                                    shapeToString(k.shape));
-    check(v.shape[0] == B && v.shape[1] == T, "value must be (batch, T, kv_heads * d_v), got " + shapeToString(v.shape));
+    check(k.shape == Shape{B, T, kvHeads_ * dk},
+          "key must be " + shapeToString({B, T, kvHeads_ * dk}) + ", got " + shapeToString(k.shape));
+    check(v.shape[0] == B && v.shape[1] == T,
+          "value must be (batch, T, kv_heads * d_v), got " + shapeToString(v.shape));
     check(k.dtype == q.dtype && v.dtype == q.dtype, "query, key and value must have one element type");
-    check(gated_ == (decay != nullptr), gated_ ? "this update_rule requires decay" : "this update_rule forbids decay");
-    check(delta_ == (beta != nullptr), delta_ ? "this update_rule requires beta" : "this update_rule forbids beta");
+    check(gated_ == (decay != nullptr),
+          gated_ ? "this update_rule requires decay" : "this update_rule forbids decay");
+    check(delta_ == (beta != nullptr),
+          delta_ ? "this update_rule requires beta" : "this update_rule forbids beta");
     const bool decayPerDim = decay && decay->shape.size() == 3 && decay->shape[2] == kvHeads_ * dk;
     if (decay)
       check(decay->rank() == 3 && decay->shape[0] == B && decay->shape[1] == T &&
                 (decay->shape[2] == kvHeads_ || decayPerDim),
-            "decay must be (batch, T, kv_heads) or (batch, T, kv_heads * d_k), got " + shapeToString(decay->shape));
+            "decay must be (batch, T, kv_heads) or (batch, T, kv_heads * d_k), got " +
+                shapeToString(decay->shape));
     const int64_t betaLast = beta && beta->rank() == 3 ? beta->shape[2] : 0;
     if (beta)
-      check(beta->rank() == 3 && beta->shape[0] == B && beta->shape[1] == T && (betaLast == kvHeads_ || betaLast == 1),
+      check(beta->rank() == 3 && beta->shape[0] == B && beta->shape[1] == T &&
+                (betaLast == kvHeads_ || betaLast == 1),
             "beta must be (batch, T, kv_heads) or (batch, T, 1), got " + shapeToString(beta->shape));
     for (const Tensor* t : {decay, beta})
       check(!t || t->dtype == q.dtype, "decay and beta must have the query's element type");
-    check(!past || past->dtype == DType::Float || past->dtype == DType::Float16 || past->dtype == DType::BFloat16,
+    check(!past || past->dtype == DType::Float || past->dtype == DType::Float16 ||
+              past->dtype == DType::BFloat16,
           "past_state must be float, float16 or bfloat16");
     check(q.dtype == DType::Float || q.dtype == DType::Float16 || q.dtype == DType::BFloat16,
           "query must be float, float16 or bfloat16");
     const Shape stateShape{B, kvHeads_, dk, dv};
-    if (past) check(past->shape == stateShape, "past_state must be " + shapeToString(stateShape) + ", got " +
-                                                   shapeToString(past->shape));
+    if (past)
+      check(past->shape == stateShape,
+            "past_state must be " + shapeToString(stateShape) + ", got " + shapeToString(past->shape));
     Tensor& out = ctx.allocOutput(0, q.dtype, {B, T, qHeads_ * dv});
     Tensor& present = ctx.allocOutput(1, past ? past->dtype : q.dtype, stateShape);
     const float scale = scale_ != 0.f ? scale_ : 1.f / std::sqrt(static_cast<float>(dk));

@@ -38,7 +38,8 @@ class RotaryEmbeddingKernel : public Kernel {
                                                       " must be even and at most head_size " +
                                                       std::to_string(head));
     const int64_t half = rot / 2;
-    check(cosT.dtype == x.dtype && sinT.dtype == x.dtype, "cos_cache and sin_cache must have X's element type");
+    check(cosT.dtype == x.dtype && sinT.dtype == x.dtype,
+          "cos_cache and sin_cache must have X's element type");
     check(cosT.shape == sinT.shape, "cos_cache " + shapeToString(cosT.shape) + " and sin_cache " +
                                         shapeToString(sinT.shape) + " differ");
     std::vector<int64_t> rows(static_cast<size_t>(batch * seq));  // cache row of each (batch, seq) token

@@ -25,21 +25,22 @@ class TensorScatterKernel : public Kernel {
     check(update.dtype == past.dtype, std::string("update must have past_cache's element type ") +
                                           dtypeName(past.dtype) + ", got " + dtypeName(update.dtype));
     check(r >= 2 && update.rank() == r, "past_cache and update must have one rank >= 2, got " +
-                                            shapeToString(past.shape) + " and " + shapeToString(update.shape));
+                                            shapeToString(past.shape) + " and " +
+                                            shapeToString(update.shape));
     const int axis = static_cast<int>(normalizeAxis(axis_, r, "axis"));
     check(axis != 0, "axis cannot be the batch dimension 0");
     for (int d = 0; d < r; ++d)
       check(d == axis ? update.shape[d] <= past.shape[d] : update.shape[d] == past.shape[d],
-            "update " + shapeToString(update.shape) + " does not fit past_cache " + shapeToString(past.shape) +
-                " along axis " + std::to_string(axis));
+            "update " + shapeToString(update.shape) + " does not fit past_cache " +
+                shapeToString(past.shape) + " along axis " + std::to_string(axis));
     const int64_t batch = past.shape[0], maxLen = past.shape[axis], len = update.shape[axis];
     const int64_t prefix = dimProduct(past.shape, 0, axis), perBatch = prefix / std::max<int64_t>(batch, 1);
     const int64_t inner = dimProduct(past.shape, axis + 1, r);
     std::vector<int64_t> start(static_cast<size_t>(batch), 0);
     if (ctx.hasInput(2)) {
       const Tensor& wi = ctx.input(2);
-      check(wi.numel() == batch, "write_indices must have batch_size " + std::to_string(batch) +
-                                     " values, got " + wi.describe());
+      check(wi.numel() == batch,
+            "write_indices must have batch_size " + std::to_string(batch) + " values, got " + wi.describe());
       start = readInts(wi, "write_indices");
     }
     for (int64_t b = 0; b < batch; ++b) {
