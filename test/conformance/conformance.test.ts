@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import test from 'ava';
 import { dataRoot, listCases } from './cases.js';
-import { readPassing, summarize } from './passing.js';
+import { readExclusions, readPassing, summarize } from './passing.js';
 import { runCases } from './runner.js';
 
 const root = dataRoot();
@@ -27,5 +27,7 @@ if (!existsSync(root)) {
       'listed cases that no longer pass',
     );
     t.deepEqual(missing, [], 'listed cases that no longer exist in the data');
+    const stale = [...readExclusions().keys()].filter((id) => !cases.some((c) => c.id === id));
+    t.deepEqual(stale, [], 'exclusions that name no case');
   });
 }

@@ -7,7 +7,7 @@ import type { Tensor } from '../../engine/tensor.js';
 import { type Case, type CaseValue, dataSets, numberedFiles, readValue } from './cases.js';
 import { compareTensors, type Tolerance } from './compare.js';
 
-export type Status = 'pass' | 'fail' | 'error' | 'crash' | 'timeout';
+export type Status = 'pass' | 'fail' | 'error' | 'crash' | 'timeout' | 'excluded';
 export interface CaseResult {
   id: string;
   status: Status;

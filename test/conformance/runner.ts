@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Case } from './cases.js';
+import { readExclusions } from './passing.js';
 import type { CaseResult } from './run-case.js';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -75,7 +76,12 @@ export async function runCases(cases: Case[], opts: RunnerOptions = {}): Promise
     opts.onResult?.(r);
   };
   const parallel = Math.max(1, opts.parallel ?? 2);
-  const queue = cases.map((c) => c.id);
+  const excluded = readExclusions();
+  for (const c of cases) {
+    const reason = excluded.get(c.id);
+    if (reason !== undefined) onResult({ id: c.id, status: 'excluded', reason });
+  }
+  const queue = cases.map((c) => c.id).filter((id) => !excluded.has(id));
   const chunk = Math.max(1, Math.ceil(queue.length / (parallel * 4)));
   const lanes = Array.from({ length: parallel }, async () => {
     while (queue.length) {
