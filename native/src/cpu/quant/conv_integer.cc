@@ -20,7 +20,8 @@ class ConvIntegerKernel : public Kernel {
     int32_t xzp = 0;
     if (ctx.hasInput(2)) {
       const Tensor& z = ctx.input(2);
-      check(z.dtype == x.dtype && z.numel() == 1, "x_zero_point must be one value of X's type, got " + z.describe());
+      check(z.dtype == x.dtype && z.numel() == 1,
+            "x_zero_point must be one value of X's type, got " + z.describe());
       xzp = readQuantInts(z, "x_zero_point")[0];
     }
     std::vector<int32_t> wzp;

@@ -55,8 +55,9 @@ class DequantizeLinearKernel : public Kernel {
     }
     DType out = static_cast<DType>(outputDtype_);
     if (!outputDtype_) out = scale.dtype == DType::Float8E8M0 ? DType::Float : scale.dtype;
-    check(out == DType::Float || out == DType::Float16 || out == DType::BFloat16,
-          std::string("x_scale must be float, float16, bfloat16 or float8e8m0, got ") + dtypeName(scale.dtype));
+    check(
+        out == DType::Float || out == DType::Float16 || out == DType::BFloat16,
+        std::string("x_scale must be float, float16, bfloat16 or float8e8m0, got ") + dtypeName(scale.dtype));
     const QuantLayout layout = resolveQuantLayout(x.shape, scale.shape, axis_, blockSize_, "x_scale");
     const std::vector<float> s = readFloats(scale, "x_scale");
     Tensor& y = ctx.allocOutput(0, out, x.shape);
@@ -82,7 +83,8 @@ class DequantizeLinearKernel : public Kernel {
         });
         return;
       }
-      const std::vector<int32_t> z = zp ? readQuantInts(*zp, "x_zero_point") : std::vector<int32_t>(s.size(), 0);
+      const std::vector<int32_t> z =
+          zp ? readQuantInts(*zp, "x_zero_point") : std::vector<int32_t>(s.size(), 0);
       dispatchTypes<int8_t, uint8_t, int16_t, uint16_t, int32_t>(x.dtype, "DequantizeLinear", [&](auto tag) {
         using T = typename decltype(tag)::type;
         const T* xp = x.as<T>();

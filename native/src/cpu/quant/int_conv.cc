@@ -12,8 +12,8 @@ namespace {
 // col[(c * kSize + kp) * outSize + op] = x at the input position kernel point kp sees from output op, or
 // `pad` outside the input; every byte is XORed with `flip` (0x80 turns uint8 into int8 minus 128). x points
 // at the group's first channel of one image. Output positions are walked in runs along the last axis.
-void im2col(const ConvGeometry& g, const uint8_t* x, uint8_t pad, uint8_t flip, int64_t channels, uint8_t* col,
-            int threads) {
+void im2col(const ConvGeometry& g, const uint8_t* x, uint8_t pad, uint8_t flip, int64_t channels,
+            uint8_t* col, int threads) {
   const int nsp = g.spatial(), last = nsp - 1;
   int64_t inSize = 1, outSize = 1, kSize = 1;
   for (int i = 0; i < nsp; ++i) inSize *= g.in[i], outSize *= g.out[i], kSize *= g.kernel[i];
@@ -79,7 +79,8 @@ void intConv(IntGemm& gemm, KernelContext& ctx, const ConvGeometry& g, const Ten
       const uint8_t* xg = xb + (n * g.c + grp * cg) * inSize;
       // A uint8 x is stored into col as int8 (x - 128), which the product takes without converting it again.
       const bool flip = !direct && x.dtype == DType::UInt8;
-      if (!direct) im2col(g, xg, static_cast<uint8_t>(xzp), flip ? 0x80 : 0, cg, col.as<uint8_t>(), ctx.threads());
+      if (!direct)
+        im2col(g, xg, static_cast<uint8_t>(xzp), flip ? 0x80 : 0, cg, col.as<uint8_t>(), ctx.threads());
       const int32_t zb = flip ? xzp - 128 : xzp;
       IntGemmArgs a;
       a.m = mg, a.n = outSize, a.k = rows;

@@ -55,14 +55,17 @@ void loopsTyped(const IntGemmArgs& g, const int16_t* bs, int threads) {
 
 template <typename TB>
 void subtractB(const IntGemmArgs& g, int16_t* bs, int threads) {
-  parallelFor(threads, g.k, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, g.n)), [&](int64_t b, int64_t e) {
-    for (int64_t kk = b; kk < e; ++kk)
-      for (int64_t j = 0; j < g.n; ++j) bs[kk * g.n + j] = static_cast<int16_t>(at<TB>(g.b, kk, j) - zbOf(g, j));
-  });
+  parallelFor(threads, g.k, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, g.n)),
+              [&](int64_t b, int64_t e) {
+                for (int64_t kk = b; kk < e; ++kk)
+                  for (int64_t j = 0; j < g.n; ++j)
+                    bs[kk * g.n + j] = static_cast<int16_t>(at<TB>(g.b, kk, j) - zbOf(g, j));
+              });
 }
 
 bool hasVnni() {
-  static const bool v = (static_cast<int>(dnnl::get_effective_cpu_isa()) & 0x440) != 0;  // avx512_vnni|avx2_vnni
+  static const bool v =
+      (static_cast<int>(dnnl::get_effective_cpu_isa()) & 0x440) != 0;  // avx512_vnni|avx2_vnni
   return v;
 }
 
@@ -86,6 +89,8 @@ void intGemmLoops(const IntGemmArgs& g, int threads) {
     loopsTyped<uint8_t>(g, bs.data(), threads);
 }
 
+namespace {
+
 std::vector<int64_t> columnSums(const int8_t* b, int64_t k, int64_t n, int64_t ldb, int threads) {
   std::vector<int64_t> sums(static_cast<size_t>(n), 0);
   parallelFor(threads, (n + 255) / 256, 1, [&](int64_t cb, int64_t ce) {
@@ -105,6 +110,8 @@ struct PreparedB {
   std::unique_ptr<onednn::PackedWeights> packed;
 };
 
+}  // namespace
+
 struct IntGemm::Impl {
   onednn::PlanCache<GemmPlan> plans;
   std::mutex prepMu;
@@ -113,7 +120,8 @@ struct IntGemm::Impl {
   std::shared_ptr<PreparedB> prepare(const IntGemmArgs& g, int threads) {
     std::lock_guard<std::mutex> lock(prepMu);
     const std::shared_ptr<PreparedB>& p = prepared;
-    if (p && p->src == g.b.data && p->k == g.k && p->n == g.n && p->ld == g.b.ld && p->isSigned == g.b.isSigned)
+    if (p && p->src == g.b.data && p->k == g.k && p->n == g.n && p->ld == g.b.ld &&
+        p->isSigned == g.b.isSigned)
       return p;
     auto q = std::make_shared<PreparedB>();
     q->src = g.b.data, q->k = g.k, q->n = g.n, q->ld = g.b.ld, q->isSigned = g.b.isSigned;
@@ -150,7 +158,8 @@ struct IntGemm::Impl {
       const uint8_t* src = static_cast<const uint8_t*>(g.b.data);
       parallelFor(threads, k, std::max<int64_t>(1, 65536 / n), [&](int64_t rb, int64_t re) {
         for (int64_t r = rb; r < re; ++r)
-          for (int64_t j = 0; j < n; ++j) shifted[r * n + j] = static_cast<int8_t>(src[r * g.b.ld + j] ^ 0x80);
+          for (int64_t j = 0; j < n; ++j)
+            shifted[r * n + j] = static_cast<int8_t>(src[r * g.b.ld + j] ^ 0x80);
       });
       b = shifted.data(), ldb = n;
     }
@@ -187,21 +196,22 @@ struct IntGemm::Impl {
       colB = columnSums(b, k, n, ldb, threads);
     else
       colB.assign(static_cast<size_t>(n), 0);
-    parallelFor(threads, m, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, k + n)), [&](int64_t ib, int64_t ie) {
-      for (int64_t i = ib; i < ie; ++i) {
-        int64_t rowA = 0;
-        if (g.a.isSigned)
-          for (int64_t kk = 0; kk < k; ++kk) rowA += at<int8_t>(g.a, i, kk);
-        else
-          for (int64_t kk = 0; kk < k; ++kk) rowA += at<uint8_t>(g.a, i, kk);
-        const int64_t za = zaOf(g, i);
-        int32_t* c = g.c + i * g.ldc;
-        for (int64_t j = 0; j < n; ++j) {
-          const int64_t fix = -rowA * zb[j] - za * colB[j] + k * za * zb[j];
-          c[j] = static_cast<int32_t>(static_cast<uint32_t>(c[j]) + static_cast<uint32_t>(fix));
-        }
-      }
-    });
+    parallelFor(threads, m, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, k + n)),
+                [&](int64_t ib, int64_t ie) {
+                  for (int64_t i = ib; i < ie; ++i) {
+                    int64_t rowA = 0;
+                    if (g.a.isSigned)
+                      for (int64_t kk = 0; kk < k; ++kk) rowA += at<int8_t>(g.a, i, kk);
+                    else
+                      for (int64_t kk = 0; kk < k; ++kk) rowA += at<uint8_t>(g.a, i, kk);
+                    const int64_t za = zaOf(g, i);
+                    int32_t* c = g.c + i * g.ldc;
+                    for (int64_t j = 0; j < n; ++j) {
+                      const int64_t fix = -rowA * zb[j] - za * colB[j] + k * za * zb[j];
+                      c[j] = static_cast<int32_t>(static_cast<uint32_t>(c[j]) + static_cast<uint32_t>(fix));
+                    }
+                  }
+                });
   }
 };
 
@@ -236,8 +246,9 @@ MatParam resolveMatParam(const Shape& p, int64_t lines, int64_t batches, const c
   } else if (n == lines * batches) {
     r.mode = MatParam::Mode::PerBatchLine;
   } else {
-    throw Error(std::string(what) + " " + shapeToString(p) + " must have 1, " + std::to_string(lines) +
-                " or " + std::to_string(lines * batches) + " elements");
+    throw Error(std::string(what) + " " + shapeToString(p) + " must have 1 or " + std::to_string(lines) +
+                (batches > 1 ? " (or " + std::to_string(lines * batches) + ")" : std::string()) +
+                " elements");
   }
   return r;
 }

@@ -27,7 +27,8 @@ class QLinearConvKernel : public Kernel {
     check(isInt8Type(x.dtype) && isInt8Type(w.dtype), std::string("x and w must be int8 or uint8, got ") +
                                                           dtypeName(x.dtype) + " and " + dtypeName(w.dtype));
     const Tensor* bias = ctx.hasInput(8) ? &ctx.input(8) : nullptr;
-    if (bias) check(bias->dtype == DType::Int32, std::string("B must be int32, got ") + dtypeName(bias->dtype));
+    if (bias)
+      check(bias->dtype == DType::Int32, std::string("B must be int32, got ") + dtypeName(bias->dtype));
     const ConvGeometry g = resolveConv(attrs_, x.shape, w.shape, bias ? &bias->shape : nullptr);
     const float xs = single(ctx, 1, "x_scale"), ys = single(ctx, 6, "y_scale");
     check(ctx.input(2).dtype == x.dtype, "x_zero_point must have x's type");

@@ -46,8 +46,8 @@ QOperand readOperand(KernelContext& ctx, int idx, int64_t lines, int64_t batches
 // (x - zp) of operand element (matrix `mat`, row r, col c) as float, for the float8 path.
 float centered(const QOperand& q, int64_t flat, int64_t mat, int64_t line) {
   const float v = lowbit::isLowBit(q.t->dtype) ? lowbit::toFloat(q.t->dtype, q.t->as<uint8_t>(), flat)
-                  : q.t->dtype == DType::Int8 ? static_cast<float>(q.t->as<int8_t>()[flat])
-                                              : static_cast<float>(q.t->as<uint8_t>()[flat]);
+                  : q.t->dtype == DType::Int8  ? static_cast<float>(q.t->as<int8_t>()[flat])
+                                               : static_cast<float>(q.t->as<uint8_t>()[flat]);
   if (!q.zpI.empty()) return v - q.zpI[q.zP.index(mat, line)];
   if (!q.zpF.empty()) return v - q.zpF[q.zP.index(mat, line)];
   return v;
@@ -72,7 +72,8 @@ class QLinearMatMulKernel : public Kernel {
     const Tensor& ys = ctx.input(6);
     check(ys.numel() == 1, "y_scale must have one element, got " + shapeToString(ys.shape));
     const DType sdt = ys.dtype;
-    check(ctx.input(1).dtype == sdt && ctx.input(4).dtype == sdt, "a_scale, b_scale and y_scale must share a type");
+    check(ctx.input(1).dtype == sdt && ctx.input(4).dtype == sdt,
+          "a_scale, b_scale and y_scale must share a type");
     const float ysv = readFloats(ys, "y_scale")[0];
     DType out = a.t->dtype;
     float yzp = 0.f;
@@ -106,7 +107,8 @@ class QLinearMatMulKernel : public Kernel {
           for (int64_t j = 0; j < g.n; ++j) {
             float s = 0.f;
             for (int64_t kk = 0; kk < g.k; ++kk)
-              s += centered(a, (ai * g.m + r) * g.k + kk, ai, r) * centered(b, (bi * g.k + kk) * g.n + j, bi, j);
+              s += centered(a, (ai * g.m + r) * g.k + kk, ai, r) *
+                   centered(b, (bi * g.k + kk) * g.n + j, bi, j);
             c[(i * g.m + r) * g.n + j] = s;
           }
       }

@@ -40,7 +40,8 @@ void emitInt(const Emit& e, const double* q, int64_t idx, int64_t len, int64_t f
 void emitPacked(const Emit& e, const double* q, int64_t idx, int64_t len, int64_t first, int64_t step) {
   uint8_t* y = static_cast<uint8_t*>(e.y);
   for (int64_t j = 0; j < len; ++j)
-    lowbit::fromInt(e.type, y, idx + j, roundClamp(q[j], e.zpInt ? e.zpInt[first + j * step] : 0, e.lo, e.hi));
+    lowbit::fromInt(e.type, y, idx + j,
+                    roundClamp(q[j], e.zpInt ? e.zpInt[first + j * step] : 0, e.lo, e.hi));
 }
 
 void emitFloat(const Emit& e, const double* q, int64_t idx, int64_t len, int64_t first, int64_t step) {
@@ -124,7 +125,8 @@ class QuantizeLinearKernel : public Kernel {
     DType out = outputDtype_ ? static_cast<DType>(outputDtype_) : DType::UInt8;
     if (zp) {
       check(!outputDtype_ || zp->dtype == out, std::string("output_dtype ") + dtypeName(out) +
-                                                   " differs from y_zero_point's type " + dtypeName(zp->dtype));
+                                                   " differs from y_zero_point's type " +
+                                                   dtypeName(zp->dtype));
       out = zp->dtype;
       checkZeroPointShape(*zp, scale, "y_zero_point", "y_scale");
     }
@@ -152,9 +154,8 @@ class QuantizeLinearKernel : public Kernel {
       zpFloat = readFloats(*zp, "y_zero_point"), e.zpFloat = zpFloat.data();
     }
     QuotFn quot = nullptr;
-    dispatchTypes<float, double, Half, BFloat16, int32_t>(x.dtype, "QuantizeLinear", [&](auto tag) {
-      quot = quotientFor<typename decltype(tag)::type>(prec);
-    });
+    dispatchTypes<float, double, Half, BFloat16, int32_t>(
+        x.dtype, "QuantizeLinear", [&](auto tag) { quot = quotientFor<typename decltype(tag)::type>(prec); });
 
     Tensor& y = ctx.allocOutput(0, out, x.shape);
     const int64_t n = x.numel();
