@@ -142,7 +142,8 @@ export class InferenceSession {
   ) {
     const addon = native();
     const hit = addon.lookup(key);
-    const reuse = () => new InferenceSession(hit!.handle, JSON.parse(hit!.metadata) as ModelMetadata, options);
+    const reuse = () =>
+      new InferenceSession(hit!.handle, JSON.parse(hit!.metadata) as ModelMetadata, options);
     if (hit && !options.optimizedModelFilePath) return reuse();
 
     const what = `model ${where.source ? `'${where.source}'` : '(bytes)'}`;
@@ -281,9 +282,12 @@ function writeOptimizedModel(path: string, model: Model, what: string): void {
   try {
     writeFileSync(path, encodeModel(model));
   } catch (e) {
-    throw new ModelLoadError(`${what}: cannot write the optimized model to '${path}': ${(e as Error).message}`, {
-      cause: e,
-    });
+    throw new ModelLoadError(
+      `${what}: cannot write the optimized model to '${path}': ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
   }
 }
 

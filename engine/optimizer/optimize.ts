@@ -4,6 +4,7 @@
 import type { Model } from '../ir/types.js';
 import type { GraphOptimizationLevel } from '../session-options.js';
 import type { Pass, PassContext } from './pass.js';
+import { printGraph } from './print.js';
 import { collapseReshapeChains } from './passes/collapse-reshape-chains.js';
 import { constantToInitializer } from './passes/constant-to-initializer.js';
 import { eliminateCommonSubexpressions } from './passes/eliminate-common-subexpressions.js';
@@ -49,18 +50,22 @@ export interface OptimizeOptions {
   disabled?: readonly string[];
   /** Called after each pass that changed the model (for DEBUG output and tests). */
   onPass?: (name: string, model: Model) => void;
+  /** Receives the graph as text before the first pass and after each pass that changed it. */
+  print?: (text: string) => void;
 }
 
 export function optimize(model: Model, options: OptimizeOptions, ctx: PassContext): Model {
   const passes = PASSES.filter(
     (p) => RANK[p.level] <= RANK[options.level] && !options.disabled?.includes(p.name),
   );
+  options.print?.(`== before optimizing\n${printGraph(model.graph)}`);
   for (let sweep = 0; sweep < 8; sweep++) {
     let changed = false;
     for (const p of passes) {
       if (p.run(model, ctx)) {
         changed = true;
         options.onPass?.(p.name, model);
+        options.print?.(`== after ${p.name}\n${printGraph(model.graph)}`);
       }
     }
     if (!changed) break;
