@@ -12,6 +12,11 @@
       "libraries": ["-ldnnl", "-lgomp"],
       "conditions": [
         ["target_arch=='x64'", { "cflags_cc": ["-march=x86-64-v3", "-mtune=znver3"] }],
+        ["'<!(node detect-libs.mjs any)'=='1'", {
+          "defines": ["<!@(node detect-libs.mjs defines)"],
+          "cflags_cc": ["<!@(node detect-libs.mjs cflags)"],
+          "libraries": ["<!@(node detect-libs.mjs libs)"]
+        }],
         ["'<!(echo $ONNXFLEET_ASAN)'=='1'", {
           "cflags_cc": ["-fsanitize=address", "-fno-omit-frame-pointer", "-O1", "-g"],
           "ldflags": ["-fsanitize=address"]

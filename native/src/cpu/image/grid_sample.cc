@@ -2,7 +2,9 @@
 // (coordinates listed innermost axis first) with nearest, N-linear or N-cubic interpolation and zeros,
 // border or reflection padding. Opset 16 takes 4-D input only; 20+ any number of spatial axes.
 #include <cmath>
+#include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/kernel.h"
@@ -41,6 +43,19 @@ void cubicCoeffs(double t, double c[4]) {  // Keys kernel, a = -0.75, for offset
   c[1] = near(t);
   c[2] = near(1 - t);
   c[3] = far(2 - t);
+}
+
+// Integer outputs truncate (the spec computes in floating point and casts at the end), saturating.
+template <typename T>
+T castOut(double v) {
+  if constexpr (std::is_integral_v<T>) {
+    if (!(v == v)) return T(0);
+    if (v <= static_cast<double>(std::numeric_limits<T>::lowest())) return std::numeric_limits<T>::lowest();
+    if (v >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+    return static_cast<T>(v);
+  } else {
+    return storeC<T>(static_cast<typename ComputeType<T>::type>(v));
+  }
 }
 
 class GridSampleKernel : public Kernel {
@@ -91,37 +106,47 @@ class GridSampleKernel : public Kernel {
       for (size_t i = 0; i < g.size(); ++i) g[i] = loadC(grid.as<G>()[i]);
     });
     const std::vector<int64_t> st = contiguousStrides(dims);
+    constexpr int64_t kBlock = 512;  // positions whose taps are built once and then read for every channel
+    const int64_t blocks = (outSize + kBlock - 1) / kBlock;
     dispatchTypes<ONNXFLEET_NUMERIC_TYPES>(x.dtype, "GridSample", [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T* src = x.as<T>();
       T* dst = y.as<T>();
-      parallelFor(ctx.threads(), batch * outSize, std::max<int64_t>(1, 4096 / std::max<int64_t>(chans, 1)),
-                  [&](int64_t b, int64_t e) {
-                    std::vector<int64_t> off;
-                    std::vector<double> wt;
-                    for (int64_t i = b; i < e; ++i) {
-                      const int64_t n = i / outSize, o = i % outSize;
-                      taps(&g[static_cast<size_t>(i * r)], dims, st, off, wt);
-                      for (int64_t c = 0; c < chans; ++c) {
-                        const T* plane = src + (n * chans + c) * inSize;
-                        double acc = 0;
-                        for (size_t k = 0; k < off.size(); ++k) acc += wt[k] * loadC(plane[off[k]]);
-                        dst[(n * chans + c) * outSize + o] = storeC<T>(static_cast<typename ComputeType<T>::type>(acc));
-                      }
-                    }
-                  });
+      parallelFor(ctx.threads(), batch * blocks, 1, [&](int64_t b, int64_t e) {
+        std::vector<int64_t> off, off2, offs, tapOff;
+        std::vector<double> wt, wt2, wts;
+        for (int64_t job = b; job < e; ++job) {
+          const int64_t n = job / blocks, o0 = (job % blocks) * kBlock, o1 = std::min(outSize, o0 + kBlock);
+          offs.clear();
+          wts.clear();
+          tapOff.assign(1, 0);
+          for (int64_t o = o0; o < o1; ++o) {
+            taps(&g[static_cast<size_t>((n * outSize + o) * r)], dims, st, off, wt, off2, wt2);
+            offs.insert(offs.end(), off.begin(), off.end());
+            wts.insert(wts.end(), wt.begin(), wt.end());
+            tapOff.push_back(static_cast<int64_t>(offs.size()));
+          }
+          for (int64_t c = 0; c < chans; ++c) {
+            const T* plane = src + (n * chans + c) * inSize;
+            T* out = dst + (n * chans + c) * outSize;
+            for (int64_t o = o0; o < o1; ++o) {
+              double acc = 0;
+              for (int64_t k = tapOff[o - o0]; k < tapOff[o - o0 + 1]; ++k) acc += wts[k] * loadC(plane[offs[k]]);
+              out[o] = castOut<T>(acc);
+            }
+          }
+        }
+      });
     });
   }
 
  private:
   // The (input offset, weight) pairs one output position reads; zero padding drops out-of-range taps.
   void taps(const double* gp, const Shape& dims, const std::vector<int64_t>& st, std::vector<int64_t>& off,
-            std::vector<double>& wt) const {
+            std::vector<double>& wt, std::vector<int64_t>& off2, std::vector<double>& wt2) const {
     const int r = static_cast<int>(dims.size());
     off.assign(1, 0);
     wt.assign(1, 1.0);
-    std::vector<int64_t> off2;
-    std::vector<double> wt2;
     for (int d = 0; d < r; ++d) {
       const double len = static_cast<double>(dims[d]);
       const double nx = gp[r - 1 - d];  // grid lists the innermost axis first

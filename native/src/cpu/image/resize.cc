@@ -106,13 +106,18 @@ class ResizeKernel : public Kernel {
     const int r = x.rank();
     std::vector<double> scales, roi;
     std::vector<int64_t> sizes;
+    bool scalesFloat = true;  // float32 scales (the usual case) set the coordinate arithmetic's precision
     if (hasScalesAttr_) {
       scales.assign(scalesAttr_.begin(), scalesAttr_.end());
     } else if (legacy_) {
       scales = readReals(ctx.input(1), "Resize scales");
+      scalesFloat = ctx.input(1).dtype != DType::Double;
     } else {
       if (ctx.hasInput(1) && ctx.input(1).numel() > 0) roi = readReals(ctx.input(1), "Resize roi");
-      if (ctx.hasInput(2) && ctx.input(2).numel() > 0) scales = readReals(ctx.input(2), "Resize scales");
+      if (ctx.hasInput(2) && ctx.input(2).numel() > 0) {
+        scales = readReals(ctx.input(2), "Resize scales");
+        scalesFloat = ctx.input(2).dtype != DType::Double;
+      }
       if (ctx.hasInput(3) && ctx.input(3).numel() > 0) sizes = readSizes(ctx.input(3));
       check(scales.empty() != sizes.empty(), "Resize needs exactly one of 'scales' and 'sizes'");
     }
@@ -129,6 +134,7 @@ class ResizeKernel : public Kernel {
     Shape out = in;
     std::vector<double> sc(r, 1.0), outW(r), rs(r, 0.0), re(r, 1.0);
     for (int d = 0; d < r; ++d) outW[d] = static_cast<double>(in[d]);
+    const bool floatCoords = !scales.empty() && scalesFloat;
     if (!scales.empty()) {
       for (size_t i = 0; i < na; ++i) {
         check(scales[i] > 0 && std::isfinite(scales[i]), "Resize: scales must be positive");
@@ -167,32 +173,36 @@ class ResizeKernel : public Kernel {
     Tensor& y = ctx.allocOutput(0, x.dtype, out);
     if (y.numel() == 0) return;
     std::vector<AxisTaps> taps(r);
-    for (int d = 0; d < r; ++d) taps[d] = axisTaps(in[d], out[d], sc[d], outW[d], rs[d], re[d]);
+    for (int d = 0; d < r; ++d) taps[d] = axisTaps(in[d], out[d], sc[d], outW[d], rs[d], re[d], floatCoords);
     run(ctx, x, y, taps);
   }
 
  private:
-  double sourceCoord(int64_t o, int64_t in, double scale, double outW, int64_t outInt, double rs,
-                     double re) const {
+  // x_original for output position o, evaluated in F: float when the scales came as float32 (as onnxruntime
+  // and the ONNX reference do, which decides ties such as 2.5 in nearest mode), double for sizes.
+  template <typename F>
+  F sourceCoord(int64_t o, int64_t in, double scaleD, double outWD, int64_t outInt, double rsD, double reD) const {
+    const F x = static_cast<F>(o), half = F(0.5), n1 = static_cast<F>(in - 1), scale = static_cast<F>(scaleD);
+    const F outW = static_cast<F>(outWD), rs = static_cast<F>(rsD), re = static_cast<F>(reD);
     switch (coord_) {
       case Coord::HalfPixel:
-        return (o + 0.5) / scale - 0.5;
+        return (x + half) / scale - half;
       case Coord::HalfPixelSymmetric: {
-        const double offset = in / 2.0 * (1.0 - static_cast<double>(outInt) / outW);
-        return offset + (o + 0.5) / scale - 0.5;
+        const F offset = static_cast<F>(in) / F(2) * (F(1) - static_cast<F>(outInt) / outW);
+        return offset + (x + half) / scale - half;
       }
       case Coord::PytorchHalfPixel:
-        return outW > 1 ? (o + 0.5) / scale - 0.5 : 0.0;
+        return outW > F(1) ? (x + half) / scale - half : F(0);
       case Coord::AlignCorners:
-        return outW == 1 ? 0.0 : o * (in - 1.0) / (outW - 1.0);
+        return outW == F(1) ? F(0) : static_cast<F>(o * (in - 1)) / (outW - F(1));
       case Coord::Asymmetric:
-        return o / scale;
+        return x / scale;
       case Coord::TfHalfPixelNN:
-        return (o + 0.5) / scale;
+        return (x + half) / scale;
       case Coord::TfCrop:
-        return outW == 1 ? 0.5 * (rs + re) * (in - 1.0) : rs * (in - 1.0) + o * (re - rs) * (in - 1.0) / (outW - 1.0);
+        return outW == F(1) ? half * (rs + re) * n1 : rs * n1 + x * (re - rs) * n1 / (outW - F(1));
     }
-    return 0;
+    return F(0);
   }
 
   double cubic(double t) const {  // Keys kernel with coefficient a, |t| < 2
@@ -203,12 +213,23 @@ class ResizeKernel : public Kernel {
     return 0;
   }
 
-  AxisTaps axisTaps(int64_t in, int64_t out, double scale, double outW, double rs, double re) const {
+  AxisTaps axisTaps(int64_t in, int64_t out, double scale, double outW, double rs, double re,
+                    bool floatCoords) const {
     AxisTaps t;
     t.outside.assign(static_cast<size_t>(out), 0);
     std::vector<double> w;
+    // An axis left at its size with scale 1 maps each position to itself in every mode (tf_half_pixel_for_nn
+    // would otherwise shift it by half a pixel; a crop roi still applies).
+    const bool identity = out == in && scale == 1.0 && (coord_ != Coord::TfCrop || (rs == 0 && re == 1));
     for (int64_t o = 0; o < out; ++o) {
-      const double xo = sourceCoord(o, in, scale, outW, out, rs, re);
+      if (identity) {
+        t.idx.push_back(o);
+        t.w.push_back(1.0);
+        t.off.push_back(static_cast<int64_t>(t.idx.size()));
+        continue;
+      }
+      const double xo = floatCoords ? static_cast<double>(sourceCoord<float>(o, in, scale, outW, out, rs, re))
+                                    : sourceCoord<double>(o, in, scale, outW, out, rs, re);
       if (coord_ == Coord::TfCrop && (xo < 0 || xo > in - 1.0)) {
         t.outside[o] = 1;
         t.off.push_back(static_cast<int64_t>(t.idx.size()));
