@@ -9,17 +9,63 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 export const IMAGE_LIBS = [
-  { key: 'jpeg', define: 'ONNXFLEET_HAVE_LIBJPEG', pc: ['libjpeg'], header: 'jpeglib.h', lib: 'jpeg', apt: 'libjpeg-dev' },
-  { key: 'png', define: 'ONNXFLEET_HAVE_LIBPNG', pc: ['libpng16', 'libpng'], header: 'png.h', lib: 'png', apt: 'libpng-dev' },
-  { key: 'tiff', define: 'ONNXFLEET_HAVE_LIBTIFF', pc: ['libtiff-4'], header: 'tiffio.h', lib: 'tiff', apt: 'libtiff-dev' },
-  { key: 'webp', define: 'ONNXFLEET_HAVE_LIBWEBP', pc: ['libwebp'], header: 'webp/decode.h', lib: 'webp', apt: 'libwebp-dev' },
-  { key: 'openjpeg', define: 'ONNXFLEET_HAVE_OPENJPEG', pc: ['libopenjp2'], header: 'openjpeg.h', headerDirPrefix: 'openjpeg-', lib: 'openjp2', apt: 'libopenjp2-7-dev' },
-  { key: 'stb', define: 'ONNXFLEET_HAVE_STB_IMAGE', pc: ['stb'], header: 'stb_image.h', headerDirPrefix: 'stb', lib: 'stb', apt: 'libstb-dev' },
+  {
+    key: 'jpeg',
+    define: 'ONNXFLEET_HAVE_LIBJPEG',
+    pc: ['libjpeg'],
+    header: 'jpeglib.h',
+    lib: 'jpeg',
+    apt: 'libjpeg-dev',
+  },
+  {
+    key: 'png',
+    define: 'ONNXFLEET_HAVE_LIBPNG',
+    pc: ['libpng16', 'libpng'],
+    header: 'png.h',
+    lib: 'png',
+    apt: 'libpng-dev',
+  },
+  {
+    key: 'tiff',
+    define: 'ONNXFLEET_HAVE_LIBTIFF',
+    pc: ['libtiff-4'],
+    header: 'tiffio.h',
+    lib: 'tiff',
+    apt: 'libtiff-dev',
+  },
+  {
+    key: 'webp',
+    define: 'ONNXFLEET_HAVE_LIBWEBP',
+    pc: ['libwebp'],
+    header: 'webp/decode.h',
+    lib: 'webp',
+    apt: 'libwebp-dev',
+  },
+  {
+    key: 'openjpeg',
+    define: 'ONNXFLEET_HAVE_OPENJPEG',
+    pc: ['libopenjp2'],
+    header: 'openjpeg.h',
+    headerDirPrefix: 'openjpeg-',
+    lib: 'openjp2',
+    apt: 'libopenjp2-7-dev',
+  },
+  {
+    key: 'stb',
+    define: 'ONNXFLEET_HAVE_STB_IMAGE',
+    pc: ['stb'],
+    header: 'stb_image.h',
+    headerDirPrefix: 'stb',
+    lib: 'stb',
+    apt: 'libstb-dev',
+  },
 ];
 
 function subdirs(root) {
   try {
-    return readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(root, e.name));
+    return readdirSync(root, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(root, e.name));
   } catch {
     return [];
   }
@@ -44,13 +90,17 @@ function findByPath(l) {
   for (const root of includeRoots) {
     if (existsSync(join(root, l.header))) incDir = root;
     else if (l.headerDirPrefix) {
-      const d = subdirs(root).find((p) => p.split('/').pop().startsWith(l.headerDirPrefix) && existsSync(join(p, l.header)));
+      const d = subdirs(root).find(
+        (p) => p.split('/').pop().startsWith(l.headerDirPrefix) && existsSync(join(p, l.header)),
+      );
       if (d) incDir = d;
     }
     if (incDir) break;
   }
   if (!incDir) return undefined;
-  const hasLib = libRoots.some((d) => existsSync(join(d, `lib${l.lib}.so`)) || existsSync(join(d, `lib${l.lib}.a`)));
+  const hasLib = libRoots.some(
+    (d) => existsSync(join(d, `lib${l.lib}.so`)) || existsSync(join(d, `lib${l.lib}.a`)),
+  );
   if (!hasLib) return undefined;
   return { cflags: includeRoots.includes(incDir) ? [] : [`-I${incDir}`], libs: [`-l${l.lib}`] };
 }
@@ -83,7 +133,9 @@ if (isMain) {
   else if (what === 'any') console.log(found.length > 0 ? '1' : '0');
   else {
     for (const l of detectImageLibs()) {
-      console.log(`${l.key.padEnd(9)} ${l.found ? 'found  ' + l.found.libs.join(' ') : 'missing (apt-get install ' + l.apt + ')'}`);
+      console.log(
+        `${l.key.padEnd(9)} ${l.found ? 'found  ' + l.found.libs.join(' ') : 'missing (apt-get install ' + l.apt + ')'}`,
+      );
     }
   }
 }

@@ -12,7 +12,8 @@ namespace {
 
 class AffineGridKernel : public Kernel {
  public:
-  AffineGridKernel(const NodeDesc& n, const CompileContext&) : alignCorners_(n.getInt("align_corners", 0) != 0) {}
+  AffineGridKernel(const NodeDesc& n, const CompileContext&)
+      : alignCorners_(n.getInt("align_corners", 0) != 0) {}
 
   void compute(KernelContext& ctx) override {
     const Tensor& theta = ctx.input(0);

@@ -58,8 +58,8 @@ class DeformConvKernel : public Kernel {
     const int64_t kSize = shapeNumel(ks), outSize = shapeNumel(os), inSize = shapeNumel(in);
     Shape offShape{batch, offsetGroup_ * kSize * nd};
     offShape.insert(offShape.end(), os.begin(), os.end());
-    check(offset.shape == offShape, "DeformConv offset must be " + shapeToString(offShape) + ", got " +
-                                        offset.describe());
+    check(offset.shape == offShape,
+          "DeformConv offset must be " + shapeToString(offShape) + ", got " + offset.describe());
     Shape maskShape{batch, offsetGroup_ * kSize};
     maskShape.insert(maskShape.end(), os.begin(), os.end());
     check(!mask || (mask->shape == maskShape && mask->dtype == x.dtype),

@@ -20,17 +20,11 @@ enum class Pad { Zeros, Border, Reflection };
 double reflect(double x, double lo, double hi) {
   const double range = hi - lo;
   if (range <= 0) return lo;
-  if (x < lo) {
-    const double dx = lo - x;
-    const int64_t n = static_cast<int64_t>(dx / range);
-    const double r = dx - n * range;
-    return n % 2 == 0 ? lo + r : hi - r;
-  }
-  if (x > hi) {
-    const double dx = x - hi;
-    const int64_t n = static_cast<int64_t>(dx / range);
-    const double r = dx - n * range;
-    return n % 2 == 0 ? hi - r : lo + r;
+  if (x < lo || x > hi) {
+    const double dx = x < lo ? lo - x : x - hi;
+    const double q = std::floor(dx / range), r = dx - q * range;
+    const bool even = std::fmod(q, 2.0) == 0;  // an even number of whole bounces ends at the near border
+    return x < lo ? (even ? lo + r : hi - r) : (even ? hi - r : lo + r);
   }
   return x;
 }
@@ -131,7 +125,8 @@ class GridSampleKernel : public Kernel {
             T* out = dst + (n * chans + c) * outSize;
             for (int64_t o = o0; o < o1; ++o) {
               double acc = 0;
-              for (int64_t k = tapOff[o - o0]; k < tapOff[o - o0 + 1]; ++k) acc += wts[k] * loadC(plane[offs[k]]);
+              for (int64_t k = tapOff[o - o0]; k < tapOff[o - o0 + 1]; ++k)
+                acc += wts[k] * loadC(plane[offs[k]]);
               out[o] = castOut<T>(acc);
             }
           }
@@ -183,8 +178,9 @@ class GridSampleKernel : public Kernel {
           if (pad_ == Pad::Zeros) continue;
           if (pad_ == Pad::Border) p = std::min<int64_t>(std::max<int64_t>(p, 0), dims[d] - 1);
           if (pad_ == Pad::Reflection)
-            p = std::min<int64_t>(std::max<int64_t>(static_cast<int64_t>(reflect(static_cast<double>(p), lo, hi)), 0),
-                                  dims[d] - 1);
+            p = std::min<int64_t>(
+                std::max<int64_t>(static_cast<int64_t>(reflect(static_cast<double>(p), lo, hi)), 0),
+                dims[d] - 1);
         }
         for (size_t c = 0; c < off.size(); ++c) {
           off2.push_back(off[c] + p * st[d]);

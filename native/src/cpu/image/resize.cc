@@ -16,7 +16,15 @@ namespace onnxfleet {
 namespace {
 
 enum class Mode { Nearest, Linear, Cubic };
-enum class Coord { HalfPixel, HalfPixelSymmetric, PytorchHalfPixel, AlignCorners, Asymmetric, TfHalfPixelNN, TfCrop };
+enum class Coord {
+  HalfPixel,
+  HalfPixelSymmetric,
+  PytorchHalfPixel,
+  AlignCorners,
+  Asymmetric,
+  TfHalfPixelNN,
+  TfCrop
+};
 enum class Round { PreferFloor, PreferCeil, Floor, Ceil, Simple };
 
 template <typename E>
@@ -57,13 +65,6 @@ std::vector<double> readReals(const Tensor& t, const char* what) {
   return v;
 }
 
-// Local on purpose: quant_util.h declares another onnxfleet::readInts with the same signature (an ODR clash
-// the linker resolves to the quant one), so this file reads its int64 input itself.
-std::vector<int64_t> readSizes(const Tensor& t) {
-  check(t.dtype == DType::Int64, "Resize sizes must be int64, got " + t.describe());
-  return std::vector<int64_t>(t.as<int64_t>(), t.as<int64_t>() + t.numel());
-}
-
 class ResizeKernel : public Kernel {
  public:
   ResizeKernel(const NodeDesc& n, const CompileContext&) {
@@ -71,7 +72,9 @@ class ResizeKernel : public Kernel {
     legacy_ = upsample || n.sinceVersion < 11;
     if (upsample && n.sinceVersion < 9) scalesAttr_ = n.getFloats("scales"), hasScalesAttr_ = true;
     mode_ = pick<Mode>(n.getString("mode", "nearest"), "mode",
-                       {{"nearest", Mode::Nearest}, {"linear", Mode::Linear}, {"bilinear", Mode::Linear},
+                       {{"nearest", Mode::Nearest},
+                        {"linear", Mode::Linear},
+                        {"bilinear", Mode::Linear},
                         {"cubic", Mode::Cubic}});
     check(!legacy_ || mode_ != Mode::Cubic, "Resize: cubic mode needs opset 11");
     if (legacy_) {
@@ -118,7 +121,7 @@ class ResizeKernel : public Kernel {
         scales = readReals(ctx.input(2), "Resize scales");
         scalesFloat = ctx.input(2).dtype != DType::Double;
       }
-      if (ctx.hasInput(3) && ctx.input(3).numel() > 0) sizes = readSizes(ctx.input(3));
+      if (ctx.hasInput(3) && ctx.input(3).numel() > 0) sizes = readInts(ctx.input(3), "Resize sizes");
       check(scales.empty() != sizes.empty(), "Resize needs exactly one of 'scales' and 'sizes'");
     }
     std::vector<int64_t> axes;
@@ -181,7 +184,8 @@ class ResizeKernel : public Kernel {
   // x_original for output position o, evaluated in F: float when the scales came as float32 (as onnxruntime
   // and the ONNX reference do, which decides ties such as 2.5 in nearest mode), double for sizes.
   template <typename F>
-  F sourceCoord(int64_t o, int64_t in, double scaleD, double outWD, int64_t outInt, double rsD, double reD) const {
+  F sourceCoord(int64_t o, int64_t in, double scaleD, double outWD, int64_t outInt, double rsD,
+                double reD) const {
     const F x = static_cast<F>(o), half = F(0.5), n1 = static_cast<F>(in - 1), scale = static_cast<F>(scaleD);
     const F outW = static_cast<F>(outWD), rs = static_cast<F>(rsD), re = static_cast<F>(reD);
     switch (coord_) {
@@ -316,7 +320,8 @@ class ResizeKernel : public Kernel {
 
   // Visits every output row (all axes but the last): f(row, combos of (input offset, weight), outside).
   template <typename F>
-  void forRows(KernelContext& ctx, const Tensor& x, const Tensor& y, const std::vector<AxisTaps>& taps, F&& f) {
+  void forRows(KernelContext& ctx, const Tensor& x, const Tensor& y, const std::vector<AxisTaps>& taps,
+               F&& f) {
     const int r = x.rank();
     const std::vector<int64_t> ist = contiguousStrides(x.shape);
     const int64_t inner = r ? y.shape[r - 1] : 1, rows = y.numel() / inner;
@@ -360,11 +365,12 @@ class ResizeKernel : public Kernel {
         const S fill = fillValue<S>(x.dtype);
         const S* src = x.as<S>();
         S* dst = y.as<S>();
-        forRows(ctx, x, y, taps, [&](int64_t o0, int64_t n, const std::vector<int64_t>& off,
-                                     const std::vector<double>&, bool outside) {
-          for (int64_t o = 0; o < n; ++o)
-            dst[o0 + o] = outside || last.outside[o] ? fill : src[off[0] + last.idx[last.off[o]]];
-        });
+        forRows(ctx, x, y, taps,
+                [&](int64_t o0, int64_t n, const std::vector<int64_t>& off, const std::vector<double>&,
+                    bool outside) {
+                  for (int64_t o = 0; o < n; ++o)
+                    dst[o0 + o] = outside || last.outside[o] ? fill : src[off[0] + last.idx[last.off[o]]];
+                });
       });
       return;
     }
@@ -373,23 +379,25 @@ class ResizeKernel : public Kernel {
       const T fill = castOut<T>(extrapolation_);
       const T* src = x.as<T>();
       T* dst = y.as<T>();
-      forRows(ctx, x, y, taps, [&](int64_t o0, int64_t n, const std::vector<int64_t>& off,
-                                   const std::vector<double>& wt, bool outside) {
-        for (int64_t o = 0; o < n; ++o) {
-          if (outside || last.outside[o]) {
-            dst[o0 + o] = fill;
-            continue;
-          }
-          double acc = 0;
-          for (size_t c = 0; c < off.size(); ++c) {
-            const T* s = src + off[c];
-            double a = 0;
-            for (int64_t k = last.off[o]; k < last.off[o + 1]; ++k) a += last.w[k] * loadC(s[last.idx[k]]);
-            acc += wt[c] * a;
-          }
-          dst[o0 + o] = castOut<T>(acc);
-        }
-      });
+      forRows(ctx, x, y, taps,
+              [&](int64_t o0, int64_t n, const std::vector<int64_t>& off, const std::vector<double>& wt,
+                  bool outside) {
+                for (int64_t o = 0; o < n; ++o) {
+                  if (outside || last.outside[o]) {
+                    dst[o0 + o] = fill;
+                    continue;
+                  }
+                  double acc = 0;
+                  for (size_t c = 0; c < off.size(); ++c) {
+                    const T* s = src + off[c];
+                    double a = 0;
+                    for (int64_t k = last.off[o]; k < last.off[o + 1]; ++k)
+                      a += last.w[k] * loadC(s[last.idx[k]]);
+                    acc += wt[c] * a;
+                  }
+                  dst[o0 + o] = castOut<T>(acc);
+                }
+              });
     });
   }
 

@@ -28,8 +28,8 @@ class RoiAlignKernel : public Kernel {
     const std::string mode = n.getString("mode", "avg");
     check(mode == "avg" || mode == "max", "RoiAlign: mode must be 'avg' or 'max', got '" + mode + "'");
     max_ = mode == "max";
-    const std::string ct =
-        n.getString("coordinate_transformation_mode", n.sinceVersion < 16 ? "output_half_pixel" : "half_pixel");
+    const std::string ct = n.getString("coordinate_transformation_mode",
+                                       n.sinceVersion < 16 ? "output_half_pixel" : "half_pixel");
     check(ct == "half_pixel" || ct == "output_half_pixel",
           "RoiAlign: unsupported coordinate_transformation_mode '" + ct + "'");
     halfPixel_ = ct == "half_pixel";
@@ -42,7 +42,8 @@ class RoiAlignKernel : public Kernel {
     const Tensor& rois = ctx.input(1);
     const Tensor& bi = ctx.input(2);
     check(x.rank() == 4, "RoiAlign input must be 4-D [N, C, H, W], got " + x.describe());
-    check(rois.rank() == 2 && rois.shape[1] == 4, "RoiAlign rois must be [num_rois, 4], got " + rois.describe());
+    check(rois.rank() == 2 && rois.shape[1] == 4,
+          "RoiAlign rois must be [num_rois, 4], got " + rois.describe());
     check(rois.dtype == x.dtype, "RoiAlign rois must have X's dtype");
     check(bi.rank() == 1 && bi.shape[0] == rois.shape[0],
           "RoiAlign batch_indices must be [num_rois], got " + bi.describe());
@@ -124,10 +125,14 @@ class RoiAlignKernel : public Kernel {
             if (yy >= -1.0 && yy <= height && xx >= -1.0 && xx <= width) {  // false for NaN too
               yy = std::max(yy, 0.0), xx = std::max(xx, 0.0);
               int64_t yl = static_cast<int64_t>(yy), xl = static_cast<int64_t>(xx), yh, xh;
-              if (yl >= height - 1) yh = yl = height - 1, yy = static_cast<double>(yl);
-              else yh = yl + 1;
-              if (xl >= width - 1) xh = xl = width - 1, xx = static_cast<double>(xl);
-              else xh = xl + 1;
+              if (yl >= height - 1)
+                yh = yl = height - 1, yy = static_cast<double>(yl);
+              else
+                yh = yl + 1;
+              if (xl >= width - 1)
+                xh = xl = width - 1, xx = static_cast<double>(xl);
+              else
+                xh = xl + 1;
               const double ly = yy - yl, lx = xx - xl, hy = 1 - ly, hx = 1 - lx;
               s = Sample{{yl * width + xl, yl * width + xh, yh * width + xl, yh * width + xh},
                          {hy * hx, hy * lx, ly * hx, ly * lx}};

@@ -56,8 +56,8 @@ inline LossDims lossDims(const Tensor& x, const Tensor& labels, const Tensor* we
   dims.n = x.shape[0];
   dims.c = x.shape[1];
   dims.d = dimProduct(x.shape, 2, x.rank());
-  check(dims.c > 0 || dims.n * dims.d == 0, "input has no classes (C = 0) but " +
-                                                 std::to_string(dims.n * dims.d) + " samples");
+  check(dims.c > 0 || dims.n * dims.d == 0,
+        "input has no classes (C = 0) but " + std::to_string(dims.n * dims.d) + " samples");
   if (weights) {
     check(weights->dtype == x.dtype, std::string("weight must have the input's dtype ") + dtypeName(x.dtype) +
                                          ", got " + dtypeName(weights->dtype));

@@ -66,8 +66,8 @@ class SoftmaxCrossEntropyLossKernel : public Kernel {
           const int64_t len = std::min(kBlock, dims.d - d0);
           const int64_t off = n * dims.c * dims.d + d0;
           const size_t at = static_cast<size_t>(n * dims.d + d0);
-          logSoftmaxBlock<T>(px + off, lp ? lp + off : nullptr, picked.data() + at, labels.data() + at, attrs_,
-                             dims.c, dims.d, len);
+          logSoftmaxBlock<T>(px + off, lp ? lp + off : nullptr, picked.data() + at, labels.data() + at,
+                             attrs_, dims.c, dims.d, len);
         }
       });
       writeLoss<T>(ctx, attrs_, labelsT, labels, picked, weights);

@@ -10,9 +10,12 @@ namespace {
 class MomentumKernel : public Kernel {
  public:
   MomentumKernel(const NodeDesc& node, const CompileContext&)
-      : alpha_(node.required("alpha").f), beta_(node.required("beta").f), norm_(node.required("norm_coefficient").f) {
+      : alpha_(node.required("alpha").f),
+        beta_(node.required("beta").f),
+        norm_(node.required("norm_coefficient").f) {
     const std::string mode = node.required("mode").s;
-    check(mode == "standard" || mode == "nesterov", "mode must be 'standard' or 'nesterov', got '" + mode + "'");
+    check(mode == "standard" || mode == "nesterov",
+          "mode must be 'standard' or 'nesterov', got '" + mode + "'");
     nesterov_ = mode == "nesterov";
   }
 

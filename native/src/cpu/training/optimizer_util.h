@@ -15,7 +15,7 @@
 namespace onnxfleet {
 
 struct OptimizerStep {
-  double r = 0;  // learning rate
+  double r = 0;   // learning rate
   int64_t t = 0;  // update count
   int64_t k = 0;  // number of optimized tensors
 };
@@ -35,13 +35,13 @@ inline OptimizerStep readOptimizerInputs(KernelContext& ctx, int groups, int out
                                             std::to_string(ctx.numInputs()) + " inputs");
   OptimizerStep s;
   s.k = rest / groups;
-  check(ctx.numOutputs() <= outGroups * s.k, std::string(op) + " with " + std::to_string(s.k) +
-                                                 " optimized tensors has at most " +
-                                                 std::to_string(outGroups * s.k) + " outputs, got " +
-                                                 std::to_string(ctx.numOutputs()));
+  check(ctx.numOutputs() <= outGroups * s.k,
+        std::string(op) + " with " + std::to_string(s.k) + " optimized tensors has at most " +
+            std::to_string(outGroups * s.k) + " outputs, got " + std::to_string(ctx.numOutputs()));
   s.r = readScalarAsDouble(ctx.input(0), "R (learning rate)");
   const Tensor& t = ctx.input(1);
-  check(t.dtype == DType::Int64 && t.numel() == 1, "T (update count) must be an int64 scalar, got " + t.describe());
+  check(t.dtype == DType::Int64 && t.numel() == 1,
+        "T (update count) must be an int64 scalar, got " + t.describe());
   s.t = t.as<int64_t>()[0];
   for (int64_t i = 0; i < s.k; ++i) {
     const Tensor& x = ctx.input(static_cast<int>(2 + i));

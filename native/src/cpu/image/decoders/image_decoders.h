@@ -25,14 +25,16 @@ struct DecodeResult {
   std::string why;  // what the library reported, for Invalid/Unsupported
 };
 
-// Images above this many pixels are refused (Unsupported) before any pixel memory is allocated.
-constexpr int64_t kMaxDecodedPixels = int64_t{1} << 28;
+// Images above this many pixels are refused (Unsupported) before any pixel memory is allocated: PIL's
+// decompression-bomb limit (2 * Image.MAX_IMAGE_PIXELS), so what PIL decodes, this decodes too.
+constexpr int64_t kMaxDecodedPixels = 178956970;
 
 // Checks the header's dimensions and sizes `out` for width x height x channels; false with `r` set when the
 // image is empty or too large.
 inline bool prepareImage(int64_t width, int64_t height, int channels, DecodedImage& out, DecodeResult& r) {
   if (width <= 0 || height <= 0) {
-    r = {DecodeStatus::Invalid, "image has no pixels (" + std::to_string(width) + "x" + std::to_string(height) + ")"};
+    r = {DecodeStatus::Invalid,
+         "image has no pixels (" + std::to_string(width) + "x" + std::to_string(height) + ")"};
     return false;
   }
   if (width > kMaxDecodedPixels || height > kMaxDecodedPixels || width * height > kMaxDecodedPixels) {

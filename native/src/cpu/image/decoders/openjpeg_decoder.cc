@@ -52,7 +52,8 @@ void onOpjQuiet(const char*, void*) {}
 
 // One component's sample at output pixel (x, y), as 8 bits.
 uint8_t sample(const opj_image_comp_t& c, int64_t x, int64_t y, int64_t width, int64_t height) {
-  const int64_t cx = std::min<int64_t>(x * c.w / width, c.w - 1), cy = std::min<int64_t>(y * c.h / height, c.h - 1);
+  const int64_t cx = std::min<int64_t>(x * c.w / width, c.w - 1),
+                cy = std::min<int64_t>(y * c.h / height, c.h - 1);
   const int prec = std::clamp<int>(static_cast<int>(c.prec), 1, 31);
   int64_t v = c.data[cy * c.w + cx];
   if (c.sgnd) v += int64_t{1} << (prec - 1);
@@ -116,15 +117,18 @@ DecodeResult decodeJpeg2000(const uint8_t* data, size_t size, DecodedImage& out)
   opj_dparameters_t params;
   opj_set_default_decoder_parameters(&params);
   auto failed = [&] {
-    return DecodeResult{DecodeStatus::Invalid, "OpenJPEG: " + (src.message.empty() ? "cannot decode" : src.message)};
+    return DecodeResult{DecodeStatus::Invalid,
+                        "OpenJPEG: " + (src.message.empty() ? "cannot decode" : src.message)};
   };
-  if (!opj_setup_decoder(codec, &params) || !opj_read_header(stream, codec, &image) || !image) return failed();
+  if (!opj_setup_decoder(codec, &params) || !opj_read_header(stream, codec, &image) || !image)
+    return failed();
   // Refuse huge images before OpenJPEG allocates their tiles.
-  const int64_t width = static_cast<int64_t>(image->x1) - image->x0, height = static_cast<int64_t>(image->y1) - image->y0;
+  const int64_t width = static_cast<int64_t>(image->x1) - image->x0,
+                height = static_cast<int64_t>(image->y1) - image->y0;
   if (width > kMaxDecodedPixels || height > kMaxDecodedPixels || width * height > kMaxDecodedPixels)
     return {DecodeStatus::Unsupported, "image of " + std::to_string(width) + "x" + std::to_string(height) +
-                                           " pixels exceeds the limit of " + std::to_string(kMaxDecodedPixels) +
-                                           " pixels"};
+                                           " pixels exceeds the limit of " +
+                                           std::to_string(kMaxDecodedPixels) + " pixels"};
   if (!opj_decode(codec, stream, image) || !opj_end_decompress(codec, stream)) return failed();
   return convert(*image, out);
 }

@@ -34,7 +34,8 @@ void onPngError(png_structp png, png_const_charp msg) {
 void onPngWarning(png_structp, png_const_charp) {}
 
 // Everything libpng can longjmp out of lives here; `out` and `rows` belong to the caller.
-DecodeResult run(png_structp png, png_infop info, PngSource& src, DecodedImage& out, std::vector<png_bytep>& rows) {
+DecodeResult run(png_structp png, png_infop info, PngSource& src, DecodedImage& out,
+                 std::vector<png_bytep>& rows) {
   DecodeResult r;  // before setjmp: a longjmp must not skip a destructor
   if (setjmp(png_jmpbuf(png))) return {DecodeStatus::Invalid, std::string("libpng: ") + src.message};
   png_set_read_fn(png, &src, readPng);
@@ -53,7 +54,8 @@ DecodeResult run(png_structp png, png_infop info, PngSource& src, DecodedImage& 
   if (png_get_rowbytes(png, info) != static_cast<size_t>(width) * channels)
     return {DecodeStatus::Invalid, "libpng: unexpected row size"};
   rows.resize(height);
-  for (png_uint_32 y = 0; y < height; ++y) rows[y] = out.pixels.data() + static_cast<size_t>(y) * width * channels;
+  for (png_uint_32 y = 0; y < height; ++y)
+    rows[y] = out.pixels.data() + static_cast<size_t>(y) * width * channels;
   png_read_image(png, rows.data());  // trailing chunks are not read: junk after the image is no error
   return r;
 }

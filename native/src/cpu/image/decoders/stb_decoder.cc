@@ -20,8 +20,7 @@ DecodeResult decodeStb(const uint8_t* data, size_t size, DecodedImage& out) {
   if (size > static_cast<size_t>(INT_MAX)) return {DecodeStatus::Unsupported, "stream larger than 2 GiB"};
   int width = 0, height = 0, comps = 0;
   const int len = static_cast<int>(size);
-  if (!stbi_info_from_memory(data, len, &width, &height, &comps))
-    return {DecodeStatus::Invalid, stbReason()};
+  if (!stbi_info_from_memory(data, len, &width, &height, &comps)) return {DecodeStatus::Invalid, stbReason()};
   DecodeResult r;
   if (comps < 1 || comps > 4) return {DecodeStatus::Invalid, "stb_image: unexpected channel count"};
   const int channels = comps <= 2 ? 1 : 3;

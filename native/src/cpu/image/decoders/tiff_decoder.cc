@@ -1,5 +1,6 @@
 // TIFF through libtiff's RGBA interface (every photometric, compression and bit depth it supports, first
-// page only, top-left orientation). Gray images (one colour sample) stay 1 channel; alpha is dropped.
+// page only, top-left orientation). Gray images (one colour sample) stay 1 channel; alpha is dropped
+// without touching the colours.
 // With libtiff >= 4.5 messages are captured per image instead of being printed.
 #ifdef ONNXFLEET_HAVE_LIBTIFF
 #include <tiffio.h>
@@ -55,8 +56,8 @@ TIFF* openTiff(TiffSource& src) {
   if (!opts) return nullptr;
   TIFFOpenOptionsSetErrorHandlerExtR(opts, onTiffError, &src);
   TIFFOpenOptionsSetWarningHandlerExtR(opts, onTiffWarning, &src);
-  TIFF* tif = TIFFClientOpenExt("memory", "rm", &src, readTiff, writeTiff, seekTiff, closeTiff, sizeTiff, mapTiff,
-                                unmapTiff, opts);
+  TIFF* tif = TIFFClientOpenExt("memory", "rm", &src, readTiff, writeTiff, seekTiff, closeTiff, sizeTiff,
+                                mapTiff, unmapTiff, opts);
   TIFFOpenOptionsFree(opts);
   return tif;
 }
@@ -72,7 +73,8 @@ TIFF* openTiff(TiffSource& src) {
 DecodeResult decodeTiff(const uint8_t* data, size_t size, DecodedImage& out) {
   TiffSource src{data, static_cast<toff_t>(size), 0, {0}};
   TIFF* tif = openTiff(src);
-  if (!tif) return {DecodeStatus::Invalid, std::string("libtiff: ") + (src.message[0] ? src.message : "cannot open")};
+  if (!tif)
+    return {DecodeStatus::Invalid, std::string("libtiff: ") + (src.message[0] ? src.message : "cannot open")};
   struct Closer {
     TIFF* t;
     ~Closer() { TIFFClose(t); }
@@ -87,13 +89,21 @@ DecodeResult decodeTiff(const uint8_t* data, size_t size, DecodedImage& out) {
   TIFFGetFieldDefaulted(tif, TIFFTAG_EXTRASAMPLES, &extraCount, &extra);
   const bool gray = (photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE) &&
                     samples - extraCount == 1;
+  if (extraCount > 0 && extra && extra[0] == EXTRASAMPLE_UNASSALPHA) {
+    // The RGBA interface would premultiply unassociated alpha into the colours; alpha is dropped here, so
+    // declare it associated and get the stored colours back unchanged (what PIL's RGBA -> RGB gives).
+    std::vector<uint16_t> kinds(extra, extra + extraCount);
+    kinds[0] = EXTRASAMPLE_ASSOCALPHA;
+    TIFFSetField(tif, TIFFTAG_EXTRASAMPLES, extraCount, kinds.data());
+  }
   DecodeResult r;
   char emsg[1024] = {0};
   if (!TIFFRGBAImageOK(tif, emsg)) return {DecodeStatus::Invalid, std::string("libtiff: ") + emsg};
   if (!prepareImage(width, height, gray ? 1 : 3, out, r)) return r;
   std::vector<uint32_t> raster(static_cast<size_t>(width) * height);
   if (!TIFFReadRGBAImageOriented(tif, width, height, raster.data(), ORIENTATION_TOPLEFT, 1))
-    return {DecodeStatus::Invalid, std::string("libtiff: ") + (src.message[0] ? src.message : "cannot read image")};
+    return {DecodeStatus::Invalid,
+            std::string("libtiff: ") + (src.message[0] ? src.message : "cannot read image")};
   uint8_t* dst = out.pixels.data();
   for (size_t i = 0; i < raster.size(); ++i) {
     const uint32_t p = raster[i];
