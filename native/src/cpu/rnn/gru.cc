@@ -27,7 +27,8 @@ class GruKernel : public Kernel {
         rnn::loadBias<C, T>(ctx, d, dir, wb, rb);
         // Rb of z and r always joins the input bias; Rbh does too unless it sits inside r (.) (...).
         for (int64_t j = 0; j < (linearBeforeReset_ ? 2 * H : G); ++j) wb[j] += rb[j];
-        const std::vector<C> xw = rnn::inputProjection<C, T>(x, ctx.input(1), d, dir, wb.data(), ctx.threads());
+        const std::vector<C> xw =
+            rnn::inputProjection<C, T>(x, ctx.input(1), d, dir, wb.data(), ctx.threads());
         const std::vector<C> rt = rnn::transposed<C, T>(ctx.input(2), dir, G, H);
         const rnn::Activation& f = attrs_.acts[dir * 2];
         const rnn::Activation& g = attrs_.acts[dir * 2 + 1];
@@ -41,8 +42,10 @@ class GruKernel : public Kernel {
             if (s >= lens[b]) continue;
             const int64_t t = rev ? lens[b] - 1 - s : s;
             const C* in = xw.data() + (t * d.B + b) * G;
-            C* rb0 = rec.data() + b * G;
-            for (int64_t j = 0; j < 2 * H; ++j) rb0[j] = f(attrs_.clamp(in[j] + rb0[j]));  // z, r
+            C* rb0 = rec.data() + b * G;  // z, r
+            for (int64_t j = 0; j < 2 * H; ++j) rb0[j] += in[j];
+            attrs_.clampN(rb0, 2 * H);
+            f.apply(rb0, 2 * H);
             const C* hb = hd + b * H;
             if (linearBeforeReset_)  // hh = r (.) (Ht-1 * Rh^T + Rbh)
               for (int64_t j = 0; j < H; ++j) hh[b * H + j] = rb0[H + j] * (rb0[2 * H + j] + rb[2 * H + j]);
@@ -58,10 +61,11 @@ class GruKernel : public Kernel {
             const C* z = rec.data() + b * G;
             C* hb = hd + b * H;
             C* yb = y.data() + ((t * d.D + dir) * d.B + b) * H;
-            for (int64_t j = 0; j < H; ++j) {
-              const C ht = g(attrs_.clamp(in[2 * H + j] + hh[b * H + j]));
-              yb[j] = hb[j] = (C(1) - z[j]) * ht + z[j] * hb[j];
-            }
+            C* ht = hh.data() + b * H;
+            for (int64_t j = 0; j < H; ++j) ht[j] += in[2 * H + j];
+            attrs_.clampN(ht, H);
+            g.apply(ht, H);
+            for (int64_t j = 0; j < H; ++j) yb[j] = hb[j] = (C(1) - z[j]) * ht[j] + z[j] * hb[j];
           }
         }
       }

@@ -2,9 +2,6 @@
 // input_forget coupling, directions, sequence_lens, initial_h / initial_c, clip, activation alpha/beta and
 // both layouts. Outputs Y, Y_h and Y_c.
 #include "cpu/rnn/rnn_util.h"
-#include <chrono>
-#include <cstdio>
-static double nowMs(){return std::chrono::duration<double,std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();}
 
 namespace onnxfleet {
 namespace {
@@ -40,45 +37,50 @@ class LstmKernel : public Kernel {
         rnn::loadBias<C, T>(ctx, d, dir, wb, rb);
         for (int64_t j = 0; j < G; ++j) wb[j] += rb[j];
         if (ctx.hasInput(7))
-          for (int64_t j = 0; j < 3 * H; ++j) peep[j] = static_cast<C>(loadC(ctx.input(7).as<T>()[dir * 3 * H + j]));
+          for (int64_t j = 0; j < 3 * H; ++j)
+            peep[j] = static_cast<C>(loadC(ctx.input(7).as<T>()[dir * 3 * H + j]));
         const C *pi = peep.data(), *po = pi + H, *pf = po + H;
-        double tp = nowMs();
-        const std::vector<C> xw = rnn::inputProjection<C, T>(x, ctx.input(1), d, dir, wb.data(), ctx.threads());
+        const std::vector<C> xw =
+            rnn::inputProjection<C, T>(x, ctx.input(1), d, dir, wb.data(), ctx.threads());
         const std::vector<C> rt = rnn::transposed<C, T>(ctx.input(2), dir, G, H);
-        fprintf(stderr, "proj+transpose %.1f\n", nowMs() - tp);
         const rnn::Activation& f = attrs_.acts[dir * 3];
         const rnn::Activation& g = attrs_.acts[dir * 3 + 1];
         const rnn::Activation& hAct = attrs_.acts[dir * 3 + 2];
         const bool rev = attrs_.reversed(static_cast<int>(dir));
         C* hd = h.data() + dir * d.B * H;
         C* cd = c.data() + dir * d.B * H;
-        double tg = 0, te = 0, t0 = nowMs();
         for (int64_t s = 0; s < d.T; ++s) {
-          double a0 = nowMs();
           rnn::gemm<C>(d.B, G, H, hd, H, rt.data(), G, rec.data(), G, false, ctx.threads());
-          tg += nowMs() - a0; a0 = nowMs();
           for (int64_t b = 0; b < d.B; ++b) {
             if (s >= lens[b]) continue;
             const int64_t t = rev ? lens[b] - 1 - s : s;
             const C* in = xw.data() + (t * d.B + b) * G;
-            const C* r = rec.data() + b * G;
+            C* gt = rec.data() + b * G;
+            C *ig = gt, *og = gt + H, *fg = gt + 2 * H, *cg = gt + 3 * H;
             C* hb = hd + b * H;
             C* cb = cd + b * H;
             C* yb = y.data() + ((t * d.D + dir) * d.B + b) * H;
-            for (int64_t j = 0; j < H; ++j) {
-              const C cPrev = cb[j];
-              const C it = f(attrs_.clamp(in[j] + r[j] + pi[j] * cPrev));
-              const C ft = inputForget_ ? C(1) - it : f(attrs_.clamp(in[2 * H + j] + r[2 * H + j] + pf[j] * cPrev));
-              const C ct = g(attrs_.clamp(in[3 * H + j] + r[3 * H + j]));
-              const C cNew = ft * cPrev + it * ct;
-              const C ot = f(attrs_.clamp(in[H + j] + r[H + j] + po[j] * cNew));
-              cb[j] = cNew;
-              yb[j] = hb[j] = ot * hAct(cNew);
+            for (int64_t j = 0; j < G; ++j) gt[j] += in[j];
+            for (int64_t j = 0; j < H; ++j) ig[j] += pi[j] * cb[j], fg[j] += pf[j] * cb[j];
+            attrs_.clampN(ig, H);
+            f.apply(ig, H);
+            if (inputForget_) {
+              for (int64_t j = 0; j < H; ++j) fg[j] = C(1) - ig[j];
+            } else {
+              attrs_.clampN(fg, H);
+              f.apply(fg, H);
             }
+            attrs_.clampN(cg, H);
+            g.apply(cg, H);
+            for (int64_t j = 0; j < H; ++j) cb[j] = fg[j] * cb[j] + ig[j] * cg[j];
+            for (int64_t j = 0; j < H; ++j) og[j] += po[j] * cb[j];
+            attrs_.clampN(og, H);
+            f.apply(og, H);
+            for (int64_t j = 0; j < H; ++j) cg[j] = cb[j];  // h(Ct), computed in the spent cell-gate slot
+            hAct.apply(cg, H);
+            for (int64_t j = 0; j < H; ++j) yb[j] = hb[j] = og[j] * cg[j];
           }
-          te += nowMs() - a0;
         }
-        fprintf(stderr, "dir %ld: gemm %.1f elem %.1f total %.1f\n", (long)dir, tg, te, nowMs() - t0);
       }
       rnn::storeSequence<C, T>(ctx, 0, y, d, layout);
       rnn::storeState<C, T>(ctx, 1, h, d, layout);

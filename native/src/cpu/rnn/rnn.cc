@@ -23,7 +23,8 @@ class RnnKernel : public Kernel {
       for (int64_t dir = 0; dir < d.D; ++dir) {
         rnn::loadBias<C, T>(ctx, d, dir, wb, rb);
         for (int64_t j = 0; j < d.H; ++j) wb[j] += rb[j];
-        const std::vector<C> xw = rnn::inputProjection<C, T>(x, ctx.input(1), d, dir, wb.data(), ctx.threads());
+        const std::vector<C> xw =
+            rnn::inputProjection<C, T>(x, ctx.input(1), d, dir, wb.data(), ctx.threads());
         const std::vector<C> rt = rnn::transposed<C, T>(ctx.input(2), dir, d.H, d.H);
         const rnn::Activation& f = attrs_.acts[dir];
         const bool rev = attrs_.reversed(static_cast<int>(dir));
@@ -34,9 +35,13 @@ class RnnKernel : public Kernel {
             if (s >= lens[b]) continue;
             const int64_t t = rev ? lens[b] - 1 - s : s;
             const C* in = xw.data() + (t * d.B + b) * d.H;
+            C* v = rec.data() + b * d.H;
+            for (int64_t j = 0; j < d.H; ++j) v[j] += in[j];
+            attrs_.clampN(v, d.H);
+            f.apply(v, d.H);
             C* hb = hd + b * d.H;
             C* yb = y.data() + ((t * d.D + dir) * d.B + b) * d.H;
-            for (int64_t j = 0; j < d.H; ++j) yb[j] = hb[j] = f(attrs_.clamp(in[j] + rec[b * d.H + j]));
+            for (int64_t j = 0; j < d.H; ++j) yb[j] = hb[j] = v[j];
           }
         }
       }

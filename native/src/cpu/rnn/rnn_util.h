@@ -10,47 +10,92 @@
 #include <cctype>
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/kernel.h"
+#include "cpu/util/fast_math.h"
 #include "cpu/util/shape_util.h"
 
 namespace onnxfleet {
 namespace rnn {
 
+// exp / tanh / sigmoid: the vectorizable fastmath versions for float, libm for double.
+template <typename C>
+inline C expC(C x) {
+  if constexpr (std::is_same_v<C, float>)
+    return fastmath::exp(x);
+  else
+    return std::exp(x);
+}
+template <typename C>
+inline C tanhC(C x) {
+  if constexpr (std::is_same_v<C, float>)
+    return fastmath::tanh(x);
+  else
+    return std::tanh(x);
+}
+template <typename C>
+inline C sigmoidC(C x) {
+  return C(1) / (C(1) + expC(-x));
+}
+
 struct Activation {
-  enum class Kind { Sigmoid, Tanh, Relu, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu,
-                    Softsign, Softplus };
+  enum class Kind {
+    Sigmoid,
+    Tanh,
+    Relu,
+    Affine,
+    LeakyRelu,
+    ThresholdedRelu,
+    ScaledTanh,
+    HardSigmoid,
+    Elu,
+    Softsign,
+    Softplus
+  };
   Kind kind = Kind::Sigmoid;
   float alpha = 0, beta = 0;
 
+  // v[i] = act(v[i]) for i < n; one switch per call, plain loops inside.
   template <typename C>
-  C operator()(C x) const {
+  void apply(C* v, int64_t n) const {
+    const C a = static_cast<C>(alpha), b = static_cast<C>(beta);
     switch (kind) {
       case Kind::Sigmoid:
-        return x >= 0 ? C(1) / (C(1) + std::exp(-x)) : std::exp(x) / (C(1) + std::exp(x));
+        for (int64_t i = 0; i < n; ++i) v[i] = sigmoidC(v[i]);
+        break;
       case Kind::Tanh:
-        return std::tanh(x);
+        for (int64_t i = 0; i < n; ++i) v[i] = tanhC(v[i]);
+        break;
       case Kind::Relu:
-        return x > 0 ? x : C(0);
+        for (int64_t i = 0; i < n; ++i) v[i] = v[i] > C(0) ? v[i] : C(0);
+        break;
       case Kind::Affine:
-        return C(alpha) * x + C(beta);
+        for (int64_t i = 0; i < n; ++i) v[i] = a * v[i] + b;
+        break;
       case Kind::LeakyRelu:
-        return x >= 0 ? x : C(alpha) * x;
+        for (int64_t i = 0; i < n; ++i) v[i] = v[i] >= C(0) ? v[i] : a * v[i];
+        break;
       case Kind::ThresholdedRelu:
-        return x >= C(alpha) ? x : C(0);
+        for (int64_t i = 0; i < n; ++i) v[i] = v[i] >= a ? v[i] : C(0);
+        break;
       case Kind::ScaledTanh:
-        return C(alpha) * std::tanh(C(beta) * x);
+        for (int64_t i = 0; i < n; ++i) v[i] = a * tanhC(b * v[i]);
+        break;
       case Kind::HardSigmoid:
-        return std::min(C(1), std::max(C(0), C(alpha) * x + C(beta)));
+        for (int64_t i = 0; i < n; ++i) v[i] = std::min(C(1), std::max(C(0), a * v[i] + b));
+        break;
       case Kind::Elu:
-        return x >= 0 ? x : C(alpha) * (std::exp(x) - C(1));
+        for (int64_t i = 0; i < n; ++i) v[i] = v[i] >= C(0) ? v[i] : a * (expC(v[i]) - C(1));
+        break;
       case Kind::Softsign:
-        return x / (C(1) + std::fabs(x));
+        for (int64_t i = 0; i < n; ++i) v[i] = v[i] / (C(1) + std::fabs(v[i]));
+        break;
       case Kind::Softplus:
-        return x > C(30) ? x : std::log1p(std::exp(x));
+        for (int64_t i = 0; i < n; ++i) v[i] = v[i] > C(30) ? v[i] : std::log1p(std::exp(v[i]));
+        break;
     }
-    return x;
   }
 };
 
@@ -82,9 +127,10 @@ struct Attrs {
       for (int d = 0; d < numDir; ++d) names.insert(names.end(), defaults.begin(), defaults.end());
     else if (names.size() == per && numDir == 2)
       names.insert(names.end(), names.begin(), names.end());
-    check(names.size() == per * numDir, "expected " + std::to_string(per * numDir) + " activations, got " +
-                                            std::to_string(names.size()));
-    const std::vector<float> alphas = n.getFloats("activation_alpha", {}), betas = n.getFloats("activation_beta", {});
+    check(names.size() == per * numDir,
+          "expected " + std::to_string(per * numDir) + " activations, got " + std::to_string(names.size()));
+    const std::vector<float> alphas = n.getFloats("activation_alpha", {}),
+                             betas = n.getFloats("activation_beta", {});
     size_t ai = 0, bi = 0;
     for (const std::string& raw : names) {
       std::string s;
@@ -96,11 +142,16 @@ struct Attrs {
         int uses;  // 1: alpha, 2: alpha and beta
         float alpha, beta;
       };
-      static const Def defs[] = {{"sigmoid", K::Sigmoid, 0, 0, 0},         {"tanh", K::Tanh, 0, 0, 0},
-                                 {"relu", K::Relu, 0, 0, 0},               {"affine", K::Affine, 2, 1.f, 0.f},
-                                 {"leakyrelu", K::LeakyRelu, 1, 0.01f, 0}, {"thresholdedrelu", K::ThresholdedRelu, 1, 1.f, 0},
-                                 {"scaledtanh", K::ScaledTanh, 2, 1.f, 1.f}, {"hardsigmoid", K::HardSigmoid, 2, 0.2f, 0.5f},
-                                 {"elu", K::Elu, 1, 1.f, 0},               {"softsign", K::Softsign, 0, 0, 0},
+      static const Def defs[] = {{"sigmoid", K::Sigmoid, 0, 0, 0},
+                                 {"tanh", K::Tanh, 0, 0, 0},
+                                 {"relu", K::Relu, 0, 0, 0},
+                                 {"affine", K::Affine, 2, 1.f, 0.f},
+                                 {"leakyrelu", K::LeakyRelu, 1, 0.01f, 0},
+                                 {"thresholdedrelu", K::ThresholdedRelu, 1, 1.f, 0},
+                                 {"scaledtanh", K::ScaledTanh, 2, 1.f, 1.f},
+                                 {"hardsigmoid", K::HardSigmoid, 2, 0.2f, 0.5f},
+                                 {"elu", K::Elu, 1, 1.f, 0},
+                                 {"softsign", K::Softsign, 0, 0, 0},
                                  {"softplus", K::Softplus, 0, 0, 0}};
       const Def* def = nullptr;
       for (const Def& d : defs)
@@ -114,9 +165,12 @@ struct Attrs {
   }
 
   bool reversed(int d) const { return reverse || d == 1; }
+  // Clips v[0, n) to [-clip, clip] when clip is set (applied to every activation's input).
   template <typename C>
-  C clamp(C v) const {
-    return hasClip ? std::min(C(clip), std::max(C(-clip), v)) : v;
+  void clampN(C* v, int64_t n) const {
+    if (!hasClip) return;
+    const C c = static_cast<C>(clip);
+    for (int64_t i = 0; i < n; ++i) v[i] = std::min(c, std::max(-c, v[i]));
   }
 };
 
@@ -145,8 +199,8 @@ inline Dims resolveDims(const Attrs& a, KernelContext& ctx, int gates, const cha
   d.H = r.shape[2];
   check(a.hidden < 0 || a.hidden == d.H, o + ": hidden_size does not match R");
   check(w.rank() == 3 && w.shape[0] == d.D && w.shape[1] == gates * d.H && w.shape[2] == d.I,
-        o + " W must be [" + std::to_string(d.D) + ", " + std::to_string(gates * d.H) + ", " + std::to_string(d.I) +
-            "], got " + w.describe());
+        o + " W must be [" + std::to_string(d.D) + ", " + std::to_string(gates * d.H) + ", " +
+            std::to_string(d.I) + "], got " + w.describe());
   if (ctx.hasInput(3)) {
     const Tensor& b = ctx.input(3);
     check(b.dtype == x.dtype && b.rank() == 2 && b.shape[0] == d.D && b.shape[1] == 2 * gates * d.H,
@@ -199,7 +253,8 @@ std::vector<C> loadState(KernelContext& ctx, int index, const Dims& d, int layou
   for (int64_t dir = 0; dir < d.D; ++dir)
     for (int64_t b = 0; b < d.B; ++b)
       for (int64_t h = 0; h < d.H; ++h)
-        out[(dir * d.B + b) * d.H + h] = static_cast<C>(loadC(p[(layout ? b * d.D + dir : dir * d.B + b) * d.H + h]));
+        out[(dir * d.B + b) * d.H + h] =
+            static_cast<C>(loadC(p[(layout ? b * d.D + dir : dir * d.B + b) * d.H + h]));
   return out;
 }
 
@@ -223,7 +278,8 @@ void storeSequence(KernelContext& ctx, int index, const std::vector<C>& y, const
 template <typename C, typename T>
 void storeState(KernelContext& ctx, int index, const std::vector<C>& s, const Dims& d, int layout) {
   if (!ctx.wantsOutput(index)) return;
-  Tensor& out = ctx.allocOutput(index, ctx.input(0).dtype, layout ? Shape{d.B, d.D, d.H} : Shape{d.D, d.B, d.H});
+  Tensor& out =
+      ctx.allocOutput(index, ctx.input(0).dtype, layout ? Shape{d.B, d.D, d.H} : Shape{d.D, d.B, d.H});
   T* p = out.as<T>();
   for (int64_t dir = 0; dir < d.D; ++dir)
     for (int64_t b = 0; b < d.B; ++b)
@@ -249,13 +305,14 @@ void loadBias(KernelContext& ctx, const Dims& d, int64_t dir, std::vector<C>& wb
   rb.assign(static_cast<size_t>(n), C(0));
   if (!ctx.hasInput(3)) return;
   const T* p = ctx.input(3).as<T>() + dir * 2 * n;
-  for (int64_t i = 0; i < n; ++i) wb[i] = static_cast<C>(loadC(p[i])), rb[i] = static_cast<C>(loadC(p[n + i]));
+  for (int64_t i = 0; i < n; ++i)
+    wb[i] = static_cast<C>(loadC(p[i])), rb[i] = static_cast<C>(loadC(p[n + i]));
 }
 
 // c[i, 0:n] = (accumulate ? c : 0) + a[i, 0:k] * b[0:k, 0:n] for i < m; row-major with leading dimensions.
 template <typename C>
-void gemm(int64_t m, int64_t n, int64_t k, const C* a, int64_t lda, const C* b, int64_t ldb, C* c, int64_t ldc,
-          bool accumulate, int threads) {
+void gemm(int64_t m, int64_t n, int64_t k, const C* a, int64_t lda, const C* b, int64_t ldb, C* c,
+          int64_t ldc, bool accumulate, int threads) {
   constexpr int64_t kBlock = 256;
   const int64_t blocks = (n + kBlock - 1) / kBlock;
   const int nt = m * n * k >= (int64_t{1} << 17) ? threads : 1;
@@ -275,8 +332,8 @@ void gemm(int64_t m, int64_t n, int64_t k, const C* a, int64_t lda, const C* b, 
 
 // float goes to oneDNN's sgemm (row-major), run with this kernel's thread budget.
 template <>
-inline void gemm<float>(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
-                        float* c, int64_t ldc, bool accumulate, int threads) {
+inline void gemm<float>(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+                        int64_t ldb, float* c, int64_t ldc, bool accumulate, int threads) {
   if (m == 0 || n == 0) return;
   if (k == 0) {
     if (!accumulate)

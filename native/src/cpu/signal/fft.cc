@@ -9,6 +9,7 @@ namespace onnxfleet {
 namespace {
 
 constexpr int64_t kDirectMax = 64;  // direct O(n^2) sums up to this length (when not a power of two)
+constexpr int64_t kMaxLength = int64_t{1} << 28;  // bounds the plan's memory (Bluestein: 4 n complex values)
 
 bool isPow2(int64_t n) { return (n & (n - 1)) == 0; }
 
@@ -27,6 +28,7 @@ inline cdouble mul(cdouble a, cdouble b) {
 
 FftPlan::FftPlan(int64_t n) : n_(n) {
   check(n >= 1, "FFT length must be positive, got " + std::to_string(n));
+  check(n <= kMaxLength, "FFT length " + std::to_string(n) + " exceeds the supported maximum 2^28");
   if (isPow2(n)) {
     kind_ = Kind::Pow2;
     tw_.resize(static_cast<size_t>(n / 2));
@@ -37,14 +39,14 @@ FftPlan::FftPlan(int64_t n) : n_(n) {
     for (int64_t k = 0; k < n; ++k) tw_[k] = unitRoot(k, n);
   } else {
     kind_ = Kind::Bluestein;
-    check(n <= (int64_t{1} << 40), "FFT length " + std::to_string(n) + " is too large");
     int64_t m = 1;
     while (m < 2 * n - 1) m <<= 1;
     inner_ = std::make_unique<FftPlan>(m);
     chirp_.resize(static_cast<size_t>(n));
     for (int64_t k = 0; k < n; ++k) {
       // k^2 mod 2n keeps the angle exact for large k: e^{-pi i k^2/n} has period 2n in k^2.
-      const int64_t r = static_cast<int64_t>((static_cast<unsigned __int128>(k) * k) % (2 * n));
+      const int64_t r = static_cast<int64_t>((static_cast<uint64_t>(k) * static_cast<uint64_t>(k)) %
+                                             static_cast<uint64_t>(2 * n));
       const double a = M_PI * static_cast<double>(r) / static_cast<double>(n);
       chirp_[k] = {std::cos(a), -std::sin(a)};
     }
