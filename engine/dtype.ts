@@ -38,6 +38,21 @@ const byCode = new Map<number, TensorType>(
     .map(([k, v]) => [v, k as TensorType]),
 );
 
+/** Types whose elements read as plain JS numbers or bigints (no packing, no raw-bit floats, no strings). */
+export const PLAIN_NUMERIC_TYPES: ReadonlySet<TensorType> = new Set<TensorType>([
+  'float32',
+  'float64',
+  'int8',
+  'uint8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'uint64',
+  'bool',
+]);
+
 export function typeName(code: number): TensorType {
   const t = byCode.get(code);
   if (!t) throw new RangeError(`unknown ONNX element type ${code}`);

@@ -1,20 +1,8 @@
 // Reading and making the small constant tensors that rewrites inspect (scalars, axes) or create (weights).
-import { viewAs } from '../dtype.js';
+import { PLAIN_NUMERIC_TYPES, viewAs } from '../dtype.js';
 import type { TensorData } from '../ir/types.js';
 
-const READABLE = new Set([
-  'float32',
-  'float64',
-  'int8',
-  'uint8',
-  'int16',
-  'uint16',
-  'int32',
-  'uint32',
-  'int64',
-  'uint64',
-  'bool',
-]);
+const READABLE = PLAIN_NUMERIC_TYPES;
 
 export function elementCount(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);

@@ -1,6 +1,6 @@
 // Known contents of small tensors (shape vectors, axes, scalars), propagated so that Reshape targets,
 // Slice bounds and friends computed inside the graph resolve statically.
-import { type TensorType, viewAs } from '../dtype.js';
+import { PLAIN_NUMERIC_TYPES, type TensorType, viewAs } from '../dtype.js';
 import type { Dim, TensorData } from '../ir/types.js';
 
 /**
@@ -15,19 +15,7 @@ export interface ConstValue {
 /** Tensors larger than this are not tracked: shape arithmetic only needs small ones. */
 export const MAX_CONST_ELEMENTS = 1024;
 
-const NUMERIC: ReadonlySet<TensorType> = new Set([
-  'float32',
-  'float64',
-  'int8',
-  'uint8',
-  'int16',
-  'uint16',
-  'int32',
-  'uint32',
-  'int64',
-  'uint64',
-  'bool',
-]);
+const NUMERIC = PLAIN_NUMERIC_TYPES;
 
 export function isIntegerType(t: TensorType | undefined): boolean {
   return t !== undefined && t !== 'bool' && /^u?int\d+$/.test(t);
