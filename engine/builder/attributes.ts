@@ -2,7 +2,8 @@
 import type { ValueType } from '../ir/types.js';
 import { Tensor } from '../tensor.js';
 import { tensorProtoOf } from './encode-tensor.js';
-import { typeProtoOf } from './encode-type.js';
+import { typeProtoOf } from '../onnx/encode-type.js';
+import { int64Of } from '../onnx/wire-values.js';
 
 /** Anything that can encode itself as an onnx.GraphProto (a GraphBuilder); an interface to avoid an import cycle. */
 export interface GraphSource {
@@ -58,18 +59,6 @@ export const attr = {
 
 const KIND_CODE = { f: 1, i: 2, s: 3, t: 4, g: 5, fs: 6, is: 7, ss: 8, ts: 9, gs: 10, tp: 13 } as const;
 const utf8 = new TextEncoder();
-
-/** protobufjs writes int64 from a number or {low, high}; a bigint needs splitting into 32-bit halves. */
-export function int64Of(v: number | bigint): number | { low: number; high: number } {
-  if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v))
-      throw new RangeError(`int64 value ${v} is not a safe integer; pass a bigint`);
-    return v;
-  }
-  if (v !== BigInt.asIntN(64, v)) throw new RangeError(`${v} does not fit int64`);
-  const bits = BigInt.asUintN(64, v);
-  return { low: Number(bits & 0xffffffffn) | 0, high: Number(bits >> 32n) | 0 };
-}
 
 function isGraphSource(v: unknown): v is GraphSource {
   return typeof v === 'object' && v !== null && typeof (v as GraphSource).toGraphProto === 'function';

@@ -10,7 +10,7 @@ import {
   typedAttribute,
 } from './attributes.js';
 import { tensorProtoOf } from './encode-tensor.js';
-import { typeProtoOf } from './encode-type.js';
+import { typeProtoOf } from '../onnx/encode-type.js';
 
 export interface NodeOptions {
   /** Node name; default `<OpType>_<index>`. */

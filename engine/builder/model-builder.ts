@@ -1,7 +1,7 @@
 // A deterministic ONNX model builder: the main graph plus opset imports and model metadata, encoded with the
 // engine's own onnx.proto. Same calls, same bytes.
 import { messageType } from '../onnx/schema.js';
-import { int64Of } from './attributes.js';
+import { int64Of, irVersionForOpset } from '../onnx/wire-values.js';
 import { GraphBuilder } from './graph-builder.js';
 
 export interface ModelBuilderOptions {
@@ -15,16 +15,7 @@ export interface ModelBuilderOptions {
   docString?: string;
 }
 
-/** The IR version each ai.onnx opset first shipped with (onnx/helper.py's VERSION_TABLE, condensed). */
-export function irVersionForOpset(opset: number): number {
-  if (opset <= 8) return 3;
-  if (opset <= 11) return opset - 5; // 9 -> 4, 10 -> 5, 11 -> 6
-  if (opset <= 13) return 7;
-  if (opset <= 18) return 8;
-  if (opset <= 20) return 9;
-  if (opset <= 22) return 10;
-  return 11;
-}
+export { irVersionForOpset };
 
 export class ModelBuilder extends GraphBuilder {
   private readonly opsets = new Map<string, number>();

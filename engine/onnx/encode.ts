@@ -1,12 +1,11 @@
 // Model IR -> ONNX protobuf bytes, the inverse of decode.ts: what `optimizedModelFilePath` writes. Tensors go
 // to raw_data (little-endian, as the IR holds them); nodes are written in topological order, as ONNX requires.
-import { int64Of } from '../builder/attributes.js';
-import { typeProtoOf } from '../builder/encode-type.js';
+import { typeProtoOf } from './encode-type.js';
 import { typeCode } from '../dtype.js';
 import type { Attribute, FunctionDef, Graph, Model, Node, TensorData, ValueInfo } from '../ir/types.js';
 import { freeNames, subgraphsOf, topoOrder } from '../plan/build-plan.js';
-import { irVersionForOpset } from '../builder/model-builder.js';
 import { messageType } from './schema.js';
+import { int64Of, irVersionForOpset } from './wire-values.js';
 
 type Proto = Record<string, unknown>;
 
