@@ -1,7 +1,7 @@
 // The command tree. Each subcommand lives in its own file under commands/ and is listed in commands/index.ts.
 import { Command } from 'commander';
 import { commands } from './commands/index.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../engine/version.js';
 
 export function buildProgram(): Command {
   const program = new Command('onnxfleet')

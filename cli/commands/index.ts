@@ -2,5 +2,6 @@
 import type { Command } from 'commander';
 import { demoModelCommand } from './demo-model.js';
 import { runCommand } from './run.js';
+import { workerCommand } from './worker.js';
 
-export const commands: readonly (() => Command)[] = [runCommand, demoModelCommand];
+export const commands: readonly (() => Command)[] = [runCommand, demoModelCommand, workerCommand];

@@ -1,4 +1,4 @@
-// The package version, read from package.json next to the sources (cli/) or the build output (dist/cli/).
+// The package version, read from the package.json above this file (sources or dist/).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

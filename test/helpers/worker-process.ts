@@ -1,0 +1,66 @@
+// Real `onnxfleet worker` processes for end-to-end tests (run from the TypeScript sources through tsx).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { stopProcess } from './nats-server.js';
+
+const CLI = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
+
+export interface WorkerProcess {
+  proc: ChildProcess;
+  id: string;
+  /** Everything it logged (stdout and stderr), for failure messages. */
+  log(): string;
+  /** SIGTERM (graceful drain); resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL: no drain, no goodbye. */
+  kill(): Promise<void>;
+}
+
+export async function startWorker(
+  natsUrl: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<WorkerProcess> {
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', CLI, 'worker', '--nats', natsUrl, '--log-level', 'warn', ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    },
+  );
+  let output = '';
+  proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const id = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`worker did not become ready in 60 s:\n${output}`)),
+      60_000,
+    );
+    proc.stdout!.on('data', (d: Buffer) => {
+      output += d.toString();
+      const m = /worker (\S+) ready/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited (${code ?? signal}) before it was ready:\n${output}`));
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return {
+    proc,
+    id,
+    log: () => output,
+    stop: async () => {
+      await stopProcess(proc, 30_000);
+      return exited;
+    },
+    kill: async () => {
+      proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}

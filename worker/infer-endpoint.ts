@@ -1,0 +1,115 @@
+// Online inference: the service endpoint on <prefix>.infer.<model> (queue group of the workers hosting it).
+import type { ServiceMsg } from '@nats-io/services';
+import type { Tensor } from '../engine/tensor.js';
+import { discardBlob, incoming, outgoing } from '../client/large-messages.js';
+import {
+  asFleetError,
+  BadInputError,
+  BadMessageError,
+  DeadlineExceededError,
+  errorToWire,
+  inferRequestCodec,
+  inferResponseCodec,
+  ModelNotFoundError,
+  serviceStatus,
+  tensorFromWire,
+  tensorToWire,
+  UnavailableError,
+  type WireTensor,
+} from '../protocol/index.js';
+import type { WorkerContext } from './context.js';
+import type { HostedModel } from './hosted-model.js';
+
+export function inferHandler(ctx: WorkerContext, model: HostedModel) {
+  return (err: Error | null, msg: ServiceMsg): void => {
+    if (err) {
+      ctx.log.error({ err, model: model.name }, 'infer endpoint failed');
+      return;
+    }
+    const p = serveInfer(ctx, model, msg);
+    ctx.inflight.add(p);
+    void p.finally(() => ctx.inflight.delete(p));
+  };
+}
+
+/** Wire tensors to engine tensors, with errors naming the input and model. */
+export function feedsFromWire(inputs: WireTensor[], model: string): Record<string, Tensor> {
+  const feeds: Record<string, Tensor> = {};
+  for (const t of inputs) {
+    if (t.name in feeds)
+      throw new BadInputError(`input '${t.name}' of model '${model}' is given twice`, { model });
+    feeds[t.name] = tensorFromWire(t, `input '${t.name}' of model '${model}'`);
+  }
+  return feeds;
+}
+
+/** Checks requested output names against the model. */
+export function checkOutputs(model: HostedModel, outputs: string[]): string[] {
+  for (const o of outputs) {
+    if (!model.session.outputNames.includes(o)) {
+      throw new BadInputError(
+        `model '${model.name}' has no output '${o}'; its outputs are: ${model.session.outputNames.join(', ')}`,
+        { model: model.name },
+      );
+    }
+  }
+  return outputs;
+}
+
+async function serveInfer(ctx: WorkerContext, model: HostedModel, msg: ServiceMsg): Promise<void> {
+  const received = Date.now();
+  let requestId = '';
+  try {
+    if (ctx.draining) throw new UnavailableError(`worker ${ctx.workerId} is draining`, { model: model.name });
+    const { bytes, blob } = await incoming(ctx.conn, msg, `infer request for model '${model.name}'`);
+    void discardBlob(ctx.conn, blob);
+    const req = inferRequestCodec.decode(bytes);
+    requestId = req.requestId ?? '';
+    if (req.model !== model.name) {
+      throw new BadMessageError(
+        `request names model '${req.model}' but was sent to the subject of '${model.name}'`,
+      );
+    }
+    if (req.modelVersion && req.modelVersion !== model.ref.version) {
+      throw new ModelNotFoundError(
+        `model '${model.name}' version '${req.modelVersion}' is not served here (this worker has version '${model.ref.version}')`,
+        { model: model.name },
+      );
+    }
+    if (req.deadlineUnixMs && received > req.deadlineUnixMs) {
+      throw new DeadlineExceededError(
+        `request for model '${model.name}' arrived ${received - req.deadlineUnixMs} ms after its deadline`,
+        {
+          model: model.name,
+        },
+      );
+    }
+    const feeds = feedsFromWire(req.inputs, model.name);
+    model.validate(feeds);
+    const outputs = checkOutputs(model, req.outputs ?? []);
+    const r = await ctx.scheduler.submit(model, feeds, outputs, req.deadlineUnixMs ?? 0);
+    model.requests++;
+    const body = inferResponseCodec.encode({
+      outputs: Object.entries(r.outputs).map(([name, t]) => tensorToWire(name, t)),
+      workerId: ctx.workerId,
+      requestId,
+      queueMs: r.queueMs,
+      runMs: r.runMs,
+      batchSize: r.batchSize,
+    });
+    const out = await outgoing(ctx.conn, body, `response of model '${model.name}'`);
+    msg.respond(out.data, out.headers ? { headers: out.headers } : undefined);
+  } catch (e) {
+    model.errors++;
+    const fe = asFleetError(e, { model: model.name, workerId: ctx.workerId });
+    if (fe.code === 'INTERNAL') ctx.log.error({ err: e, model: model.name }, 'infer failed');
+    const body = inferResponseCodec.encode({
+      outputs: [],
+      error: errorToWire(fe),
+      workerId: ctx.workerId,
+      requestId,
+    });
+    // Header values cannot hold newlines; the full message is in the body.
+    msg.respondError(serviceStatus(fe.code), fe.message.replace(/\s+/g, ' ').slice(0, 200), body);
+  }
+}

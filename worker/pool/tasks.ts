@@ -1,0 +1,29 @@
+// What crosses between the worker's main thread and its pool threads (structured clone; inputs transferred).
+import type { TensorType } from '../../engine/dtype.js';
+import type { TensorData } from '../../engine/tensor.js';
+
+export interface PoolTensor {
+  name: string;
+  type: TensorType;
+  dims: number[];
+  data: TensorData;
+}
+
+export interface RunTask {
+  /** Registry identity of the model (its sha256); every thread's session for it shares one compiled model. */
+  modelKey: string;
+  path: string;
+  intraOpThreads: number;
+  inputs: PoolTensor[];
+  /** Output names wanted; empty: all. */
+  outputs: string[];
+  /** Only open the session (warm-up at model load). */
+  openOnly?: boolean;
+}
+
+export interface RunResult {
+  outputs: PoolTensor[];
+  runMs: number;
+  /** Which pool thread ran it (for stats). */
+  threadId: number;
+}

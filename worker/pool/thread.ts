@@ -1,0 +1,34 @@
+// A pool thread: runs tasks on sessions it opens once per model. Sessions of the same model file share one
+// compiled model (weights once per process) through the engine's native registry.
+import { threadId } from 'node:worker_threads';
+import { InferenceSession, Tensor } from '../../engine/index.js';
+import type { PoolTensor, RunResult, RunTask } from './tasks.js';
+
+const sessions = new Map<string, Promise<InferenceSession>>();
+
+function sessionFor(task: RunTask): Promise<InferenceSession> {
+  let s = sessions.get(task.modelKey);
+  if (!s) {
+    s = InferenceSession.create(task.path, { intraOpNumThreads: task.intraOpThreads });
+    sessions.set(task.modelKey, s);
+    s.catch(() => sessions.delete(task.modelKey));
+  }
+  return s;
+}
+
+export default async function run(task: RunTask): Promise<RunResult> {
+  const session = await sessionFor(task);
+  if (task.openOnly) return { outputs: [], runMs: 0, threadId };
+  const feeds: Record<string, Tensor> = {};
+  for (const t of task.inputs) feeds[t.name] = new Tensor(t.type, t.data, t.dims);
+  const start = performance.now();
+  const out = task.outputs.length ? await session.run(feeds, task.outputs) : await session.run(feeds);
+  const runMs = performance.now() - start;
+  const outputs: PoolTensor[] = [];
+  for (const [name, v] of Object.entries(out)) {
+    if (!(v instanceof Tensor))
+      throw new TypeError(`output '${name}' is not a tensor; only tensor outputs can be served`);
+    outputs.push({ name, type: v.type, dims: [...v.dims], data: v.data });
+  }
+  return { outputs, runMs, threadId };
+}

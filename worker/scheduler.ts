@@ -1,0 +1,231 @@
+// The worker's run queue: bounded (OVERLOADED beyond it), deadline-aware (expired work is dropped before it
+// runs), and batching: when a pool thread frees up, queued requests of the same model with compatible shapes
+// are stacked into one engine run (optionally waiting up to a window for more to arrive).
+import type { Tensor } from '../engine/tensor.js';
+import {
+  DeadlineExceededError,
+  OverloadedError,
+  asFleetError,
+  BadInputError,
+  type FleetError,
+} from '../protocol/index.js';
+import { batchKey, fromPool, poolInputs, splitOutputs, stackInputs } from './batching.js';
+import type { HostedModel } from './hosted-model.js';
+import type { EnginePool } from './pool/engine-pool.js';
+
+export interface WorkResult {
+  outputs: Record<string, Tensor>;
+  queueMs: number;
+  runMs: number;
+  batchSize: number;
+}
+
+export interface SchedulerOptions {
+  maxQueue: number;
+  maxBatch: number;
+  batchWindowMs: number;
+  intraOpThreads: number;
+}
+
+interface WorkItem {
+  model: HostedModel;
+  feeds: Record<string, Tensor>;
+  outputs: string[];
+  deadlineUnixMs: number;
+  enqueuedMs: number;
+  key: string;
+  rows: number;
+  resolve(r: WorkResult): void;
+  reject(e: FleetError): void;
+}
+
+export interface SchedulerStats {
+  queued: number;
+  running: number;
+  runs: number;
+  itemsRun: number;
+  expired: number;
+  rejected: number;
+}
+
+export class Scheduler {
+  private readonly queue: WorkItem[] = [];
+  private running = 0;
+  private windowTimer?: NodeJS.Timeout;
+  private idleWaiters: (() => void)[] = [];
+  readonly stats: SchedulerStats = { queued: 0, running: 0, runs: 0, itemsRun: 0, expired: 0, rejected: 0 };
+  /** Called after every engine run with the number of requests it served. */
+  onBatch?: (model: string, size: number) => void;
+
+  constructor(
+    private readonly pool: EnginePool,
+    private readonly options: SchedulerOptions,
+  ) {}
+
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  get inFlight(): number {
+    return this.running;
+  }
+
+  /** Queues one request; rejects at once with OVERLOADED when the queue is full. */
+  submit(
+    model: HostedModel,
+    feeds: Record<string, Tensor>,
+    outputs: string[],
+    deadlineUnixMs: number,
+  ): Promise<WorkResult> {
+    if (this.queue.length >= this.options.maxQueue) {
+      this.stats.rejected++;
+      return Promise.reject(
+        new OverloadedError(
+          `worker queue is full (${this.options.maxQueue} requests waiting); retry later or add workers`,
+          {
+            model: model.name,
+          },
+        ),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const first = Object.values(feeds)[0];
+      this.queue.push({
+        model,
+        feeds,
+        outputs,
+        deadlineUnixMs,
+        enqueuedMs: performance.now(),
+        key: model.batchable ? `${model.ref.sha256}/${outputs.join(',')}/${batchKey(feeds)}` : '',
+        rows: first?.dims[0] ?? 1,
+        resolve,
+        reject,
+      });
+      this.pump();
+    });
+  }
+
+  /** Resolves once nothing is queued or running. */
+  idle(): Promise<void> {
+    if (this.queue.length === 0 && this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private pump(): void {
+    while (this.running < this.pool.threads && this.queue.length) {
+      this.dropExpired();
+      const head = this.queue[0];
+      if (!head) break;
+      if (head.key && this.options.batchWindowMs > 0 && this.options.maxBatch > 1) {
+        const waited = performance.now() - head.enqueuedMs;
+        const same = this.queue.filter((w) => w.key === head.key).length;
+        if (same < this.options.maxBatch && waited < this.options.batchWindowMs) {
+          this.windowTimer ??= setTimeout(() => {
+            this.windowTimer = undefined;
+            this.pump();
+          }, this.options.batchWindowMs - waited);
+          return;
+        }
+      }
+      this.dispatch(this.takeBatch(head));
+    }
+    this.checkIdle();
+  }
+
+  private dropExpired(): void {
+    const now = Date.now();
+    for (let i = 0; i < this.queue.length;) {
+      const w = this.queue[i];
+      if (w.deadlineUnixMs && now > w.deadlineUnixMs) {
+        this.queue.splice(i, 1);
+        this.stats.expired++;
+        w.reject(
+          new DeadlineExceededError(
+            `request for model '${w.model.name}' expired after ${(performance.now() - w.enqueuedMs).toFixed(1)} ms in the worker queue`,
+            { model: w.model.name },
+          ),
+        );
+      } else i++;
+    }
+  }
+
+  private takeBatch(head: WorkItem): WorkItem[] {
+    if (!head.key || this.options.maxBatch <= 1) return this.queue.splice(0, 1);
+    const batch: WorkItem[] = [];
+    for (let i = 0; i < this.queue.length && batch.length < this.options.maxBatch;) {
+      if (this.queue[i].key === head.key) batch.push(...this.queue.splice(i, 1));
+      else i++;
+    }
+    return batch;
+  }
+
+  private dispatch(batch: WorkItem[]): void {
+    this.running++;
+    this.runBatch(batch)
+      .catch(() => undefined)
+      .finally(() => {
+        this.running--;
+        this.pump();
+      });
+  }
+
+  private async runBatch(batch: WorkItem[]): Promise<void> {
+    const started = performance.now();
+    const model = batch[0].model;
+    const task = {
+      modelKey: model.ref.sha256,
+      path: model.path,
+      intraOpThreads: this.options.intraOpThreads,
+      outputs: batch[0].outputs,
+      inputs: batch.length === 1 ? poolInputs(batch[0].feeds) : stackInputs(batch.map((w) => w.feeds)),
+    };
+    let result;
+    try {
+      result = await this.pool.run(task);
+    } catch (e) {
+      if (batch.length > 1) return this.runEach(batch); // one bad request must not fail the others
+      batch[0].reject(runError(e, model.name));
+      return;
+    }
+    this.stats.runs++;
+    this.stats.itemsRun += batch.length;
+    this.onBatch?.(model.name, batch.length);
+    const parts =
+      batch.length === 1
+        ? [fromPool(result.outputs)]
+        : splitOutputs(
+            result.outputs,
+            batch.map((w) => w.rows),
+          );
+    if (!parts) return this.runEach(batch);
+    batch.forEach((w, i) =>
+      w.resolve({
+        outputs: parts[i],
+        queueMs: started - w.enqueuedMs,
+        runMs: result.runMs,
+        batchSize: batch.length,
+      }),
+    );
+  }
+
+  private async runEach(batch: WorkItem[]): Promise<void> {
+    for (const w of batch) await this.runBatch([w]);
+  }
+
+  private checkIdle(): void {
+    if (this.queue.length || this.running) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+// The inputs were validated against the model before queueing, so an engine failure at run time comes from
+// their values (an index out of range, inconsistent dims): report it as BAD_INPUT with the engine's message,
+// which names the node, op and shapes.
+function runError(e: unknown, model: string): FleetError {
+  const message = e instanceof Error ? e.message : String(e);
+  if (/RuntimeError|node '|op /.test(`${(e as Error)?.name} ${message}`))
+    return new BadInputError(`model '${model}': ${message}`, { model });
+  return asFleetError(e, { model });
+}
