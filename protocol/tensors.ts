@@ -41,8 +41,12 @@ export function tensorToWire(name: string, t: Tensor): WireTensor {
   };
 }
 
-/** Decodes and validates one wire tensor; `what` names it in errors (e.g. "input 'x' of model 'resnet'"). */
-export function tensorFromWire(w: WireTensor, what = `tensor '${w.name}'`): Tensor {
+/**
+ * Decodes and validates one wire tensor; `what` names it in errors (e.g. "input 'x' of model 'resnet'").
+ * By default the data stays a view of the message where alignment allows; `own` copies it once into a buffer
+ * of its own (which can then be moved to another thread without a second copy).
+ */
+export function tensorFromWire(w: WireTensor, what = `tensor '${w.name}'`, own = false): Tensor {
   let type: TensorType;
   try {
     type = typeName(w.dtype);
@@ -76,7 +80,7 @@ export function tensorFromWire(w: WireTensor, what = `tensor '${w.name}'`): Tens
       `${what}: ${w.data.byteLength} bytes of data for ${type}[${w.dims.join(', ')}] (expected ${expected})`,
     );
   }
-  return new Tensor(type, viewAs(type, w.data), w.dims);
+  return new Tensor(type, viewAs(type, own ? Uint8Array.prototype.slice.call(w.data) : w.data), w.dims);
 }
 
 /** Total payload bytes of some wire tensors (what a message will roughly weigh). */

@@ -38,7 +38,7 @@ export function feedsFromWire(inputs: WireTensor[], model: string): Record<strin
   for (const t of inputs) {
     if (t.name in feeds)
       throw new BadInputError(`input '${t.name}' of model '${model}' is given twice`, { model });
-    feeds[t.name] = tensorFromWire(t, `input '${t.name}' of model '${model}'`);
+    feeds[t.name] = tensorFromWire(t, `input '${t.name}' of model '${model}'`, true);
   }
   return feeds;
 }

@@ -1,9 +1,11 @@
-// Real `onnxfleet worker` processes for end-to-end tests (run from the TypeScript sources through tsx).
+// Real `onnxfleet worker` processes for end-to-end tests and benchmarks.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stopProcess } from './nats-server.js';
 
 const CLI = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
+const BUILT_CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 export interface WorkerProcess {
   proc: ChildProcess;
@@ -16,17 +18,28 @@ export interface WorkerProcess {
   kill(): Promise<void>;
 }
 
+export interface StartWorkerOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Run dist/ (what users run; `npm run prepare` builds it) instead of the sources through tsx. */
+  built?: boolean;
+}
+
+/** Starts `onnxfleet worker` and waits for its ready line. */
 export async function startWorker(
   natsUrl: string,
   args: string[],
-  env: NodeJS.ProcessEnv = {},
+  options: StartWorkerOptions = {},
 ): Promise<WorkerProcess> {
+  if (options.built && !existsSync(BUILT_CLI)) {
+    throw new Error(`${BUILT_CLI} is missing: run \`npm run prepare\` first`);
+  }
+  const entry = options.built ? [BUILT_CLI] : ['--import', 'tsx', CLI];
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', CLI, 'worker', '--nats', natsUrl, '--log-level', 'warn', ...args],
+    [...entry, 'worker', '--nats', natsUrl, '--log-level', 'warn', ...args],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...options.env },
     },
   );
   let output = '';
