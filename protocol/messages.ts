@@ -113,6 +113,29 @@ export interface WorkerInfo {
   heartbeatUnixMs: number;
 }
 
+export interface StageAssignment {
+  index: number;
+  modelName: string;
+  version: string;
+  sha256: string;
+  workers: string[];
+  inputs: string[];
+  outputs: string[];
+  weightBytes: number;
+  flops: number;
+}
+
+export interface ModelPlacement {
+  model: string;
+  version: string;
+  sha256: string;
+  workers: string[];
+  stages: StageAssignment[];
+  graphOutputs: string[];
+  updatedUnixMs: number;
+  reason: string;
+}
+
 export interface Codec<T> {
   readonly type: string;
   encode(message: T): Uint8Array;
@@ -357,6 +380,36 @@ export const workerInfoCodec = codec<WorkerInfo>(
     draining: (p.draining as boolean) ?? false,
     maxQueue: (p.maxQueue as number) ?? 0,
     heartbeatUnixMs: num(p.heartbeatUnixMs),
+  }),
+  true,
+);
+
+function stageOut(p: Plain): StageAssignment {
+  return {
+    index: (p.index as number) ?? 0,
+    modelName: (p.modelName as string) ?? '',
+    version: (p.version as string) ?? '',
+    sha256: (p.sha256 as string) ?? '',
+    workers: (p.workers as string[]) ?? [],
+    inputs: (p.inputs as string[]) ?? [],
+    outputs: (p.outputs as string[]) ?? [],
+    weightBytes: num(p.weightBytes),
+    flops: (p.flops as number) ?? 0,
+  };
+}
+
+export const modelPlacementCodec = codec<ModelPlacement>(
+  'ModelPlacement',
+  identity,
+  (p) => ({
+    model: (p.model as string) ?? '',
+    version: (p.version as string) ?? '',
+    sha256: (p.sha256 as string) ?? '',
+    workers: (p.workers as string[]) ?? [],
+    stages: ((p.stages as Plain[]) ?? []).map(stageOut),
+    graphOutputs: (p.graphOutputs as string[]) ?? [],
+    updatedUnixMs: num(p.updatedUnixMs),
+    reason: (p.reason as string) ?? '',
   }),
   true,
 );

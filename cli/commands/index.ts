@@ -1,7 +1,18 @@
 // Every subcommand of `onnxfleet`, one file each. A new subcommand is one file here plus one line below.
 import type { Command } from 'commander';
 import { demoModelCommand } from './demo-model.js';
+import { inferCommand } from './infer.js';
+import { jobCommand } from './job.js';
+import { modelsCommand } from './models.js';
 import { runCommand } from './run.js';
 import { workerCommand } from './worker.js';
 
-export const commands: readonly (() => Command)[] = [runCommand, demoModelCommand, workerCommand];
+export const commands: readonly (() => Command)[] = [
+  runCommand,
+  demoModelCommand,
+  workerCommand,
+  // The cluster from the client's side: models in the Object Store, online inference, durable jobs.
+  modelsCommand,
+  inferCommand,
+  jobCommand,
+];

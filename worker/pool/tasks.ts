@@ -2,6 +2,9 @@
 import type { TensorType } from '../../engine/dtype.js';
 import type { TensorData } from '../../engine/tensor.js';
 
+/** BroadcastChannel on which the main thread names models (by key) that pool threads should close. */
+export const RELEASE_CHANNEL = 'onnxfleet-pool-release';
+
 export interface PoolTensor {
   name: string;
   type: TensorType;

@@ -1,10 +1,20 @@
 // A pool thread: runs tasks on sessions it opens once per model. Sessions of the same model file share one
 // compiled model (weights once per process) through the engine's native registry.
-import { threadId } from 'node:worker_threads';
+import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { InferenceSession, Tensor } from '../../engine/index.js';
-import type { PoolTensor, RunResult, RunTask } from './tasks.js';
+import { RELEASE_CHANNEL, type PoolTensor, type RunResult, type RunTask } from './tasks.js';
 
 const sessions = new Map<string, Promise<InferenceSession>>();
+
+// The main thread names models it stopped hosting; closing our sessions lets the engine free their weights.
+const releases = new BroadcastChannel(RELEASE_CHANNEL);
+releases.unref();
+releases.onmessage = (event) => {
+  const key = (event as MessageEvent).data as string;
+  const s = sessions.get(key);
+  sessions.delete(key);
+  void s?.then((session) => session.release()).catch(() => undefined);
+};
 
 function sessionFor(task: RunTask): Promise<InferenceSession> {
   let s = sessions.get(task.modelKey);

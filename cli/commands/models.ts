@@ -1,0 +1,65 @@
+// `onnxfleet models push FILE --name N [--version V]` and `onnxfleet models list`: model files in the cluster's
+// Object Store, content-addressed by sha256.
+import { Command } from 'commander';
+import { clusterCommand, withClient, type ClusterFlags } from '../cluster.js';
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+async function push(file: string, flags: ClusterFlags & { name: string; version: string }): Promise<void> {
+  await withClient(flags, async (client) => {
+    const ref = await client.pushModel(file, { name: flags.name, version: flags.version });
+    console.log(`pushed ${ref.name} version ${ref.version}: ${formatBytes(ref.size)}, sha256 ${ref.sha256}`);
+  });
+}
+
+async function list(flags: ClusterFlags): Promise<void> {
+  await withClient(flags, async (client) => {
+    const models = await client.listModels();
+    if (!models.length) {
+      console.log('no models pushed (push one with `onnxfleet models push FILE --name NAME`)');
+      return;
+    }
+    const rows = [
+      ['NAME', 'VERSION', 'SIZE', 'SHA256', 'PUSHED', 'FILE'],
+      ...models.map((m) => [
+        m.name,
+        m.version,
+        formatBytes(m.size),
+        m.sha256.slice(0, 12),
+        new Date(m.pushedUnixMs).toISOString().replace(/\.\d+Z$/, 'Z'),
+        m.fileName ?? '',
+      ]),
+    ];
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    for (const r of rows)
+      console.log(
+        r
+          .map((cell, c) => cell.padEnd(widths[c]))
+          .join('  ')
+          .trimEnd(),
+      );
+  });
+}
+
+export function modelsCommand(): Command {
+  const models = new Command('models').description('model files stored in the cluster (NATS Object Store)');
+  models.addCommand(
+    clusterCommand('push')
+      .description(
+        'upload a model file (stored once per content) and bind NAME at VERSION and NAME latest to it',
+      )
+      .argument('<file>', 'path to an .onnx file')
+      .requiredOption('--name <name>', 'model name (letters, digits, _ and -)')
+      .option('--version <v>', 'version label', '1')
+      .action(push),
+  );
+  models.addCommand(
+    clusterCommand('list').description('list every pushed model name and version').action(list),
+  );
+  return models;
+}

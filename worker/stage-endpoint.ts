@@ -1,0 +1,122 @@
+// A pipeline stage of a split model. Stage 0 listens on <prefix>.infer.<model> (clients address the model as if
+// it were whole), stage k>0 on <prefix>.stage.<model>.<k>. Each stage runs its piece, then publishes the
+// tensors later stages need to the next stage with the caller's reply subject, so the last stage answers the
+// caller directly and several requests are in flight along the pipeline at once.
+import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
+import type { ServiceMsg } from '@nats-io/services';
+import type { Tensor } from '../engine/tensor.js';
+import { discardBlob, incoming, outgoing } from '../client/large-messages.js';
+import {
+  asFleetError,
+  BadInputError,
+  BadMessageError,
+  DeadlineExceededError,
+  errorToWire,
+  inferRequestCodec,
+  inferResponseCodec,
+  InternalError,
+  serviceStatus,
+  tensorToWire,
+  UnavailableError,
+  HEADERS,
+} from '../protocol/index.js';
+import type { WorkerContext } from './context.js';
+import type { HostedModel } from './hosted-model.js';
+import { feedsFromWire } from './infer-endpoint.js';
+import type { StageRole } from './units.js';
+
+export function stageHandler(ctx: WorkerContext, model: HostedModel, role: StageRole) {
+  return (err: Error | null, msg: ServiceMsg): void => {
+    if (err) {
+      ctx.log.error({ err, model: role.model, stage: role.index }, 'stage endpoint failed');
+      return;
+    }
+    const p = serveStage(ctx, model, role, msg);
+    ctx.inflight.add(p);
+    void p.finally(() => ctx.inflight.delete(p));
+  };
+}
+
+/** The trace context of the incoming message, to carry to the next stage (nothing else is copied). */
+function traceHeaders(msg: ServiceMsg): MsgHdrs | undefined {
+  const parent = msg.headers?.get(HEADERS.traceparent);
+  if (!parent) return undefined;
+  const h = natsHeaders();
+  h.set(HEADERS.traceparent, parent);
+  const state = msg.headers?.get(HEADERS.tracestate);
+  if (state) h.set(HEADERS.tracestate, state);
+  return h;
+}
+
+function pick(all: Record<string, Tensor>, names: readonly string[]): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const n of names) if (all[n]) out[n] = all[n];
+  return out;
+}
+
+async function serveStage(ctx: WorkerContext, model: HostedModel, role: StageRole, msg: ServiceMsg): Promise<void> {
+  const what = `stage ${role.index + 1}/${role.count} of model '${role.model}'`;
+  let requestId = '';
+  try {
+    if (ctx.draining) throw new UnavailableError(`worker ${ctx.workerId} is draining`, { model: role.model });
+    const { bytes, blob } = await incoming(ctx.conn, msg, `request for ${what}`);
+    void discardBlob(ctx.conn, blob);
+    const req = inferRequestCodec.decode(bytes);
+    requestId = req.requestId ?? '';
+    if (req.model !== role.model) throw new BadMessageError(`request names model '${req.model}' but reached ${what}`);
+    if (req.deadlineUnixMs && Date.now() > req.deadlineUnixMs) {
+      throw new DeadlineExceededError(`request expired before ${what}`, { model: role.model });
+    }
+    const all = feedsFromWire(req.inputs, role.model);
+    const feeds = pick(all, role.inputs);
+    if (role.index === 0) {
+      const unknown = Object.keys(all).filter((n) => !role.inputs.includes(n) && !role.forward.includes(n));
+      if (unknown.length) throw new BadInputError(`model '${role.model}' has no input '${unknown[0]}'`, { model: role.model });
+    }
+    model.validate(feeds);
+    const wanted = req.outputs?.length ? req.outputs : role.graphOutputs;
+    for (const o of wanted) {
+      if (!role.graphOutputs.includes(o)) {
+        throw new BadInputError(`model '${role.model}' has no output '${o}'; its outputs are: ${role.graphOutputs.join(', ')}`, {
+          model: role.model,
+        });
+      }
+    }
+    const r = await ctx.scheduler.submit(model, feeds, [], req.deadlineUnixMs ?? 0);
+    model.requests++;
+    const merged = { ...all, ...r.outputs };
+    if (role.index === role.count - 1) {
+      const missing = wanted.filter((o) => !merged[o]);
+      if (missing.length) throw new InternalError(`${what} did not receive or produce output '${missing[0]}'`, { model: role.model });
+      const body = inferResponseCodec.encode({
+        outputs: wanted.map((o) => tensorToWire(o, merged[o])),
+        workerId: ctx.workerId,
+        requestId,
+        queueMs: r.queueMs,
+        runMs: r.runMs,
+        batchSize: r.batchSize,
+      });
+      const out = await outgoing(ctx.conn, body, `response of model '${role.model}'`);
+      msg.respond(out.data, out.headers ? { headers: out.headers } : undefined);
+      return;
+    }
+    const next = inferRequestCodec.encode({
+      model: role.model,
+      inputs: role.forward.filter((n) => merged[n]).map((n) => tensorToWire(n, merged[n])),
+      outputs: req.outputs,
+      deadlineUnixMs: req.deadlineUnixMs,
+      requestId,
+    });
+    const out = await outgoing(ctx.conn, next, `request for stage ${role.index + 2} of model '${role.model}'`, traceHeaders(msg));
+    ctx.conn.nc.publish(ctx.conn.names.stage(role.model, role.index + 1), out.data, {
+      reply: msg.reply,
+      ...(out.headers ? { headers: out.headers } : {}),
+    });
+  } catch (e) {
+    model.errors++;
+    const fe = asFleetError(e, { model: role.model, workerId: ctx.workerId });
+    if (fe.code === 'INTERNAL') ctx.log.error({ err: e, model: role.model, stage: role.index }, 'stage failed');
+    const body = inferResponseCodec.encode({ outputs: [], error: errorToWire(fe), workerId: ctx.workerId, requestId });
+    msg.respondError(serviceStatus(fe.code), fe.message.replace(/\s+/g, ' ').slice(0, 200), body);
+  }
+}
