@@ -111,6 +111,7 @@ export interface WorkerInfo {
   draining: boolean;
   maxQueue: number;
   heartbeatUnixMs: number;
+  memoryBudgetBytes: number;
 }
 
 export interface StageAssignment {
@@ -380,6 +381,7 @@ export const workerInfoCodec = codec<WorkerInfo>(
     draining: (p.draining as boolean) ?? false,
     maxQueue: (p.maxQueue as number) ?? 0,
     heartbeatUnixMs: num(p.heartbeatUnixMs),
+    memoryBudgetBytes: num(p.memoryBudgetBytes),
   }),
   true,
 );

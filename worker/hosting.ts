@@ -57,13 +57,23 @@ export class Hosting {
         continue;
       }
       try {
-        const model = await HostedModel.load(ctx.conn, `${spec.indexName}@${spec.version}`, ctx.options.cacheDir);
+        const model = await HostedModel.load(
+          ctx.conn,
+          `${spec.indexName}@${spec.version}`,
+          ctx.options.cacheDir,
+        );
         await this.pool.warm(model.ref.sha256, model.path, ctx.options.intraOp);
         const unit = { spec, model };
         keep.set(spec.key, unit);
         added.push(unit);
         ctx.log.info(
-          { unit: spec.key, model: model.name, version: model.ref.version, stage: spec.stage?.index, loadMs: Math.round(model.loadMs) },
+          {
+            unit: spec.key,
+            model: model.name,
+            version: model.ref.version,
+            stage: spec.stage?.index,
+            loadMs: Math.round(model.loadMs),
+          },
           'model loaded',
         );
       } catch (e) {
@@ -127,7 +137,11 @@ export class Hosting {
     for (const { spec, model } of this.units.values()) {
       const meta = { model: model.name, version: model.ref.version, sha256: model.ref.sha256 };
       if (!spec.stage) {
-        service.addEndpoint(`infer-${model.name}`, { subject: names.infer(model.name), handler: inferHandler(ctx, model), metadata: meta });
+        service.addEndpoint(`infer-${model.name}`, {
+          subject: names.infer(model.name),
+          handler: inferHandler(ctx, model),
+          metadata: meta,
+        });
         continue;
       }
       const role = spec.stage;

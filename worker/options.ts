@@ -1,5 +1,5 @@
 // Worker settings, their defaults and validation.
-import { availableParallelism, homedir } from 'node:os';
+import { availableParallelism, homedir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { checkModelName } from '../protocol/index.js';
 import type { ConnectOptions } from '../client/connection.js';
@@ -30,6 +30,12 @@ export interface WorkerOptions {
   heartbeatMs: number;
   /** Serve durable jobs (in addition to online requests). */
   jobs: boolean;
+  /** Follow the coordinator's placement (load and unload what it assigns). */
+  placement: boolean;
+  /** Weight bytes this worker may hold; the coordinator splits models that fit no worker. */
+  memoryBudgetBytes: number;
+  /** Stable id (default: random per start). */
+  workerId?: string;
 }
 
 export function resolveWorkerOptions(
@@ -63,5 +69,8 @@ export function resolveWorkerOptions(
       o.cacheDir ?? process.env.ONNXFLEET_CACHE_DIR ?? join(homedir(), '.cache', 'onnxfleet', 'models'),
     heartbeatMs: positive('heartbeat-ms', o.heartbeatMs ?? 2000, 100),
     jobs: o.jobs ?? true,
+    placement: o.placement ?? true,
+    memoryBudgetBytes: o.memoryBudgetBytes ?? Math.floor(totalmem() * 0.5),
+    workerId: o.workerId,
   };
 }

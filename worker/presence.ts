@@ -1,16 +1,15 @@
 // Worker presence: a WorkerInfo in the onnxfleet_workers KV bucket, refreshed every heartbeat. The bucket's TTL
 // is three beats, so a worker that dies silently disappears from it on its own.
 import { hostname, totalmem } from 'node:os';
-import { providerStatus } from '../engine/index.js';
 import { workerInfoCodec, type WorkerInfo } from '../protocol/index.js';
 import type { WorkerContext } from './context.js';
 
-export function describeWorker(ctx: WorkerContext, startedUnixMs: number): WorkerInfo {
+export function describeWorker(ctx: WorkerContext, startedUnixMs: number, providers: string[]): WorkerInfo {
   return {
     workerId: ctx.workerId,
     hostname: hostname(),
     pid: process.pid,
-    providers: ['cpu', 'cuda', 'openvino', 'dml'].filter((p) => providerStatus(p).available),
+    providers,
     poolThreads: ctx.options.threads,
     intraOpThreads: ctx.options.intraOp,
     models: [...ctx.models.values()].map((m) => m.describe()),
@@ -21,6 +20,7 @@ export function describeWorker(ctx: WorkerContext, startedUnixMs: number): Worke
     startedUnixMs,
     draining: ctx.draining,
     maxQueue: ctx.options.maxQueue,
+    memoryBudgetBytes: ctx.options.memoryBudgetBytes,
     heartbeatUnixMs: Date.now(),
   };
 }
@@ -29,7 +29,10 @@ export class Presence {
   private timer?: NodeJS.Timeout;
   private readonly started = Date.now();
 
-  constructor(private readonly ctx: WorkerContext) {}
+  constructor(
+    private readonly ctx: WorkerContext,
+    private readonly providers: string[],
+  ) {}
 
   async start(): Promise<void> {
     await this.beat();
@@ -37,10 +40,11 @@ export class Presence {
   }
 
   info(): WorkerInfo {
-    return describeWorker(this.ctx, this.started);
+    return describeWorker(this.ctx, this.started, this.providers);
   }
 
-  private async beat(): Promise<void> {
+  /** Publishes the current WorkerInfo now (also after hosting changes). */
+  async beat(): Promise<void> {
     try {
       const kv = await this.ctx.conn.kv(this.ctx.conn.names.workersBucket, {
         ttlMs: this.ctx.options.heartbeatMs * 3,

@@ -54,7 +54,12 @@ function pick(all: Record<string, Tensor>, names: readonly string[]): Record<str
   return out;
 }
 
-async function serveStage(ctx: WorkerContext, model: HostedModel, role: StageRole, msg: ServiceMsg): Promise<void> {
+async function serveStage(
+  ctx: WorkerContext,
+  model: HostedModel,
+  role: StageRole,
+  msg: ServiceMsg,
+): Promise<void> {
   const what = `stage ${role.index + 1}/${role.count} of model '${role.model}'`;
   let requestId = '';
   try {
@@ -63,7 +68,8 @@ async function serveStage(ctx: WorkerContext, model: HostedModel, role: StageRol
     void discardBlob(ctx.conn, blob);
     const req = inferRequestCodec.decode(bytes);
     requestId = req.requestId ?? '';
-    if (req.model !== role.model) throw new BadMessageError(`request names model '${req.model}' but reached ${what}`);
+    if (req.model !== role.model)
+      throw new BadMessageError(`request names model '${req.model}' but reached ${what}`);
     if (req.deadlineUnixMs && Date.now() > req.deadlineUnixMs) {
       throw new DeadlineExceededError(`request expired before ${what}`, { model: role.model });
     }
@@ -71,15 +77,19 @@ async function serveStage(ctx: WorkerContext, model: HostedModel, role: StageRol
     const feeds = pick(all, role.inputs);
     if (role.index === 0) {
       const unknown = Object.keys(all).filter((n) => !role.inputs.includes(n) && !role.forward.includes(n));
-      if (unknown.length) throw new BadInputError(`model '${role.model}' has no input '${unknown[0]}'`, { model: role.model });
+      if (unknown.length)
+        throw new BadInputError(`model '${role.model}' has no input '${unknown[0]}'`, { model: role.model });
     }
     model.validate(feeds);
     const wanted = req.outputs?.length ? req.outputs : role.graphOutputs;
     for (const o of wanted) {
       if (!role.graphOutputs.includes(o)) {
-        throw new BadInputError(`model '${role.model}' has no output '${o}'; its outputs are: ${role.graphOutputs.join(', ')}`, {
-          model: role.model,
-        });
+        throw new BadInputError(
+          `model '${role.model}' has no output '${o}'; its outputs are: ${role.graphOutputs.join(', ')}`,
+          {
+            model: role.model,
+          },
+        );
       }
     }
     const r = await ctx.scheduler.submit(model, feeds, [], req.deadlineUnixMs ?? 0);
@@ -87,7 +97,10 @@ async function serveStage(ctx: WorkerContext, model: HostedModel, role: StageRol
     const merged = { ...all, ...r.outputs };
     if (role.index === role.count - 1) {
       const missing = wanted.filter((o) => !merged[o]);
-      if (missing.length) throw new InternalError(`${what} did not receive or produce output '${missing[0]}'`, { model: role.model });
+      if (missing.length)
+        throw new InternalError(`${what} did not receive or produce output '${missing[0]}'`, {
+          model: role.model,
+        });
       const body = inferResponseCodec.encode({
         outputs: wanted.map((o) => tensorToWire(o, merged[o])),
         workerId: ctx.workerId,
@@ -107,7 +120,12 @@ async function serveStage(ctx: WorkerContext, model: HostedModel, role: StageRol
       deadlineUnixMs: req.deadlineUnixMs,
       requestId,
     });
-    const out = await outgoing(ctx.conn, next, `request for stage ${role.index + 2} of model '${role.model}'`, traceHeaders(msg));
+    const out = await outgoing(
+      ctx.conn,
+      next,
+      `request for stage ${role.index + 2} of model '${role.model}'`,
+      traceHeaders(msg),
+    );
     ctx.conn.nc.publish(ctx.conn.names.stage(role.model, role.index + 1), out.data, {
       reply: msg.reply,
       ...(out.headers ? { headers: out.headers } : {}),
@@ -115,8 +133,14 @@ async function serveStage(ctx: WorkerContext, model: HostedModel, role: StageRol
   } catch (e) {
     model.errors++;
     const fe = asFleetError(e, { model: role.model, workerId: ctx.workerId });
-    if (fe.code === 'INTERNAL') ctx.log.error({ err: e, model: role.model, stage: role.index }, 'stage failed');
-    const body = inferResponseCodec.encode({ outputs: [], error: errorToWire(fe), workerId: ctx.workerId, requestId });
+    if (fe.code === 'INTERNAL')
+      ctx.log.error({ err: e, model: role.model, stage: role.index }, 'stage failed');
+    const body = inferResponseCodec.encode({
+      outputs: [],
+      error: errorToWire(fe),
+      workerId: ctx.workerId,
+      requestId,
+    });
     msg.respondError(serviceStatus(fe.code), fe.message.replace(/\s+/g, ' ').slice(0, 200), body);
   }
 }

@@ -27,5 +27,10 @@ export function wholeModel(name: string, version = 'latest'): UnitSpec {
 }
 
 export function sameUnit(a: UnitSpec, b: UnitSpec): boolean {
-  return a.key === b.key && a.indexName === b.indexName && a.version === b.version && JSON.stringify(a.stage) === JSON.stringify(b.stage);
+  return (
+    a.key === b.key &&
+    a.indexName === b.indexName &&
+    a.version === b.version &&
+    JSON.stringify(a.stage) === JSON.stringify(b.stage)
+  );
 }

@@ -1,42 +1,54 @@
-// One worker process: connects to NATS, loads its models, serves online requests through the service API and
-// durable jobs through JetStream, reports presence, and drains cleanly.
+// One worker process: connects to NATS, hosts its models (from --models and from the coordinator's placement),
+// serves online requests and pipeline stages through the service API and durable jobs through JetStream,
+// reports presence, and drains cleanly.
 import { nuid } from '@nats-io/nats-core';
-import { Svcm, type Service } from '@nats-io/services';
 import { pino, type Logger } from 'pino';
+import { providerStatus } from '../engine/index.js';
 import { FleetConnection } from '../client/connection.js';
 import type { WorkerInfo } from '../protocol/index.js';
 import type { WorkerContext } from './context.js';
-import { HostedModel } from './hosted-model.js';
-import { inferHandler } from './infer-endpoint.js';
-import { JobConsumer } from './job-consumer.js';
+import { Hosting } from './hosting.js';
 import { resolveWorkerOptions, type WorkerOptions } from './options.js';
+import { PlacementWatch } from './placement-watch.js';
 import { EnginePool } from './pool/engine-pool.js';
 import { Presence } from './presence.js';
 import { Scheduler } from './scheduler.js';
-import { packageVersion } from '../engine/version.js';
+import { wholeModel, type UnitSpec } from './units.js';
 
 export class WorkerNode {
-  private service?: Service;
-  private readonly jobs: JobConsumer[] = [];
-  private presence?: Presence;
+  private readonly hosting: Hosting;
+  private readonly presence: Presence;
+  private placement?: PlacementWatch;
   private drained?: Promise<void>;
+  private readonly staticUnits: UnitSpec[];
 
   private constructor(
     readonly ctx: WorkerContext,
     private readonly pool: EnginePool,
-  ) {}
+  ) {
+    const providers = ['cpu', 'cuda', 'openvino', 'dml'].filter((p) => providerStatus(p).available);
+    this.presence = new Presence(ctx, providers);
+    this.hosting = new Hosting(ctx, pool, () => this.statsData(), providers);
+    this.staticUnits = ctx.options.models.map((spec) => {
+      const [name, version] = spec.split('@');
+      return wholeModel(name, version || 'latest');
+    });
+  }
 
   get id(): string {
     return this.ctx.workerId;
   }
 
-  /** Connects, loads the models, and starts serving. Fails (and releases everything) if a model cannot load. */
+  /**
+   * Connects, loads the --models, and starts serving; then follows the coordinator's placement. Fails (and
+   * releases everything) if a --models entry cannot load.
+   */
   static async start(
     input: Partial<WorkerOptions>,
     log: Logger = pino({ name: 'onnxfleet-worker' }),
   ): Promise<WorkerNode> {
     const options = resolveWorkerOptions(input);
-    const workerId = `w-${nuid.next().slice(-10).toLowerCase()}`;
+    const workerId = options.workerId ?? `w-${nuid.next().slice(-10).toLowerCase()}`;
     const conn = await FleetConnection.open({ ...options.connection, name: `onnxfleet-worker ${workerId}` });
     const pool = new EnginePool(options.threads);
     const scheduler = new Scheduler(pool, {
@@ -57,76 +69,46 @@ export class WorkerNode {
     };
     const node = new WorkerNode(ctx, pool);
     try {
-      for (const spec of options.models) {
-        const model = await HostedModel.load(conn, spec, options.cacheDir);
-        ctx.models.set(model.name, model);
-        await pool.warm(model.ref.sha256, model.path, options.intraOp);
-        ctx.log.info(
-          {
-            model: model.name,
-            version: model.ref.version,
-            sha256: model.ref.sha256,
-            loadMs: Math.round(model.loadMs),
-            batchable: model.batchable,
-          },
-          'model loaded',
-        );
+      await node.hosting.apply(node.staticUnits);
+      await node.presence.start();
+      if (options.placement) {
+        node.placement = new PlacementWatch(ctx, (units) => void node.follow(units));
+        await node.placement.start();
       }
-      await node.serve();
     } catch (e) {
       await node.shutdown();
       throw e;
     }
-    return node;
-  }
-
-  private async serve(): Promise<void> {
-    const { ctx } = this;
-    const names = ctx.conn.names;
-    this.presence = new Presence(ctx);
-    this.service = await new Svcm(ctx.conn.nc).add({
-      name: names.serviceName,
-      version: packageVersion(),
-      description: 'onnxfleet worker: online inference and durable jobs',
-      metadata: {
-        worker_id: ctx.workerId,
-        providers: this.presence.info().providers.join(','),
-        pool_threads: String(ctx.options.threads),
-        intra_op_threads: String(ctx.options.intraOp),
-        models: [...ctx.models.keys()].join(','),
-      },
-      statsHandler: async () => this.statsData(),
-    });
-    for (const model of ctx.models.values()) {
-      this.service.addEndpoint(`infer-${model.name}`, {
-        subject: names.infer(model.name),
-        handler: inferHandler(ctx, model),
-        metadata: { model: model.name, version: model.ref.version, sha256: model.ref.sha256 },
-      });
-      if (ctx.options.jobs) {
-        const consumer = new JobConsumer(ctx, model);
-        await consumer.start();
-        this.jobs.push(consumer);
-      }
-    }
-    await this.presence.start();
     ctx.log.info(
       {
         models: [...ctx.models.keys()],
-        threads: ctx.options.threads,
-        intraOp: ctx.options.intraOp,
-        jobs: ctx.options.jobs,
+        threads: options.threads,
+        intraOp: options.intraOp,
+        jobs: options.jobs,
       },
       'worker serving',
     );
+    return node;
+  }
+
+  /** Hosts the --models plus whatever the placement assigns to this worker. */
+  private async follow(placed: UnitSpec[]): Promise<void> {
+    if (this.ctx.draining) return;
+    const keys = new Set(this.staticUnits.map((u) => u.key));
+    try {
+      await this.hosting.apply([...this.staticUnits, ...placed.filter((u) => !keys.has(u.key))]);
+      await this.presence.beat();
+    } catch (e) {
+      this.ctx.log.error({ err: e }, 'could not host every placed model');
+    }
   }
 
   private statsData() {
     const { ctx } = this;
     return {
       workerId: ctx.workerId,
-      models: [...ctx.models.values()].map((m) => ({
-        name: m.name,
+      models: [...ctx.models.entries()].map(([key, m]) => ({
+        name: key,
         version: m.ref.version,
         requests: m.requests,
         errors: m.errors,
@@ -136,11 +118,12 @@ export class WorkerNode {
       draining: ctx.draining,
       scheduler: ctx.scheduler.stats,
       rssBytes: process.memoryUsage.rss(),
+      poolUtilization: this.pool.utilization,
     };
   }
 
-  info(): WorkerInfo | undefined {
-    return this.presence?.info();
+  info(): WorkerInfo {
+    return this.presence.info();
   }
 
   /**
@@ -155,13 +138,13 @@ export class WorkerNode {
     const { ctx } = this;
     ctx.draining = true;
     ctx.log.info('draining');
-    await this.service?.stop().catch(() => undefined);
-    await Promise.all(this.jobs.map((j) => j.stop()));
+    this.placement?.stop();
+    await this.hosting.stop().catch(() => undefined);
     await ctx.scheduler.idle();
     await Promise.allSettled([...ctx.inflight]);
-    await this.presence?.stop();
+    await this.presence.stop();
     await this.pool.destroy().catch(() => undefined);
-    for (const m of ctx.models.values()) await m.release();
+    await this.hosting.releaseAll();
     await ctx.conn.close();
     ctx.log.info('stopped');
   }

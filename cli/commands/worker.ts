@@ -17,6 +17,9 @@ interface WorkerFlags {
   ackWaitMs?: number;
   cacheDir?: string;
   jobs: boolean;
+  placement: boolean;
+  memoryBudgetMb?: number;
+  id?: string;
   logLevel: string;
 }
 
@@ -25,7 +28,7 @@ export function workerCommand(): Command {
     .description('serve models over NATS: online requests (request/reply) and durable jobs (JetStream)')
     .option('--nats <url>', 'NATS server URL (default: $NATS_URL or nats://127.0.0.1:4222)')
     .option('--prefix <prefix>', 'subject and bucket prefix', 'onnxfleet')
-    .requiredOption(
+    .option(
       '--models <names>',
       'comma-separated models to serve, each NAME or NAME@VERSION (pushed with `onnxfleet models push`)',
     )
@@ -46,6 +49,13 @@ export function workerCommand(): Command {
     )
     .option('--cache-dir <dir>', 'model file cache (default ~/.cache/onnxfleet/models)')
     .option('--no-jobs', 'serve online requests only')
+    .option('--no-placement', 'serve only --models; ignore the coordinator')
+    .option(
+      '--memory-budget-mb <mb>',
+      'weight memory this worker offers the coordinator (default: half the RAM)',
+      positiveInt,
+    )
+    .option('--id <id>', 'stable worker id (default: random)')
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
@@ -69,6 +79,9 @@ export function workerCommand(): Command {
           ackWaitMs: flags.ackWaitMs,
           cacheDir: flags.cacheDir,
           jobs: flags.jobs,
+          placement: flags.placement,
+          memoryBudgetBytes: flags.memoryBudgetMb === undefined ? undefined : flags.memoryBudgetMb * 2 ** 20,
+          workerId: flags.id,
         },
         log,
       );

@@ -179,6 +179,7 @@ test('JobRequest, JobResult, JobEvent, BlobRef, ModelRef and WorkerInfo round-tr
       draining: true,
       maxQueue: 6,
       heartbeatUnixMs: 7,
+      memoryBudgetBytes: 2 ** 30,
     }),
   );
   t.like(info, { workerId: 'w', providers: ['cpu'], poolThreads: 4, draining: true, maxQueue: 6 });
