@@ -8,15 +8,18 @@ export interface BenchArgs {
   threads: number[];
   repeat: number;
   warmup: number;
+  block: number;
   memory: boolean;
 }
 
-export const USAGE = `usage: npm run bench -- [--models a,b] [--batch 1,8] [--threads 1,2] [--repeat 20] [--warmup 3] [--memory]
+export const USAGE = `usage: npm run bench -- [--models a,b] [--batch 1,8] [--threads 1,2] [--repeat 20] [--warmup 3] [--block 5] [--memory]
   --models   comma-separated model names from the manifest (default: all five)
   --batch    batch sizes (default 1)
   --threads  intra-op threads, the same for both runtimes (default 2)
   --repeat   timed runs per runtime; the median is reported (default 20)
   --warmup   untimed runs per runtime before timing (default 3)
+  --block    timed runs of one runtime in a row, after a 100 ms pause and one untimed run, before the other
+             runtime's block (default 5; 1 alternates single runs with no pause)
   --memory   also measure peak resident memory of each runtime, each in its own child process`;
 
 function positiveInts(flag: string, s: string): number[] {
@@ -36,6 +39,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       threads: { type: 'string', default: '2' },
       repeat: { type: 'string', default: '20' },
       warmup: { type: 'string', default: '3' },
+      block: { type: 'string', default: '5' },
       memory: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -45,6 +49,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     process.exit(0);
   }
   const [repeat] = positiveInts('repeat', values.repeat);
+  const [block] = positiveInts('block', values.block);
   const warmup = Number(values.warmup);
   if (!Number.isInteger(warmup) || warmup < 0)
     throw new RangeError(`--warmup takes an integer >= 0, got '${values.warmup}'`);
@@ -54,6 +59,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     threads: positiveInts('threads', values.threads),
     repeat,
     warmup,
+    block,
     memory: values.memory,
   };
 }

@@ -10,6 +10,7 @@ import { fmt, markdownTable, median, oneLine } from './table.js';
 
 const TOL = { rtol: 1e-4, atol: 1e-5 };
 const MEMORY_RUNS = 3;
+const SETTLE_MS = 100; // pause before each block of runs (see time())
 
 type Side = { session?: BenchSession; createMs?: number; error?: string };
 type Row = Record<string, string>;
@@ -25,7 +26,15 @@ async function open(runtime: RuntimeName, model: ModelInfo, threads: number): Pr
   }
 }
 
-/** Warm-up, then timed runs alternating between the runtimes (who goes first swaps each round). */
+/**
+ * Warm-up, then timed runs in blocks: one runtime runs `block` times in a row, then the other, and who goes
+ * first swaps from one pair of blocks to the next, so a slow moment of the machine still hits both. Each
+ * block starts with a pause and one untimed run, because a runtime's idle threads disturb the other one:
+ * onnxruntime's intra-op threads keep spinning for 20-30 ms after its run returns (measured: one of them used
+ * a whole core through our next resnet18 run, even 20 ms later, which made that run 1.8x slower than the
+ * same run after one of ours), and ours spin for a few ms. The pause lets both go idle; the untimed run
+ * wakes the next runtime's threads. `--block 1` alternates single runs with neither.
+ */
 async function time(sides: Record<RuntimeName, Side>, model: ModelInfo, batch: number, args: BenchArgs) {
   const inputs = makeInputs(model, batch);
   const runs: Partial<Record<RuntimeName, () => Promise<Outputs>>> = {};
@@ -37,21 +46,30 @@ async function time(sides: Record<RuntimeName, Side>, model: ModelInfo, batch: n
     if (s.session) runs[rt] = s.session.bind(inputs);
     else errors[rt] = s.error;
   }
-  for (let i = 0; i < args.warmup + args.repeat; i++) {
-    const order = i % 2 ? [...RUNTIMES].reverse() : RUNTIMES;
-    for (const rt of order) {
-      const run = runs[rt];
-      if (!run) continue;
-      try {
-        const t0 = performance.now();
-        last[rt] = await run();
-        if (i >= args.warmup) ms[rt].push(performance.now() - t0);
-      } catch (e) {
-        log(`  ${rt}: run failed: ${oneLine(e, 400)}`);
-        errors[rt] = `run failed: ${oneLine(e)}`;
-        delete runs[rt];
-      }
+  const once = async (rt: RuntimeName, timed: boolean) => {
+    const run = runs[rt];
+    if (!run) return;
+    try {
+      const t0 = performance.now();
+      last[rt] = await run();
+      if (timed) ms[rt].push(performance.now() - t0);
+    } catch (e) {
+      log(`  ${rt}: run failed: ${oneLine(e, 400)}`);
+      errors[rt] = `run failed: ${oneLine(e)}`;
+      delete runs[rt];
     }
+  };
+  for (let i = 0; i < args.warmup; i++) for (const rt of RUNTIMES) await once(rt, false);
+  for (let done = 0, pair = 0; done < args.repeat; pair++) {
+    const n = Math.min(args.block, args.repeat - done);
+    for (const rt of pair % 2 ? [...RUNTIMES].reverse() : RUNTIMES) {
+      if (args.block > 1) {
+        await new Promise((r) => setTimeout(r, SETTLE_MS));
+        await once(rt, false);
+      }
+      for (let j = 0; j < n; j++) await once(rt, true);
+    }
+    done += n;
   }
   return { ms, last, errors };
 }
@@ -151,7 +169,10 @@ async function main(): Promise<void> {
     }
   }
   const header = Object.keys(rows[0] ?? {});
-  const lines = [...machineLines(), `median of ${args.repeat} runs after ${args.warmup} warm-up runs`];
+  const lines = [
+    ...machineLines(),
+    `median of ${args.repeat} runs after ${args.warmup} warm-up runs, in blocks of ${args.block} per runtime`,
+  ];
   if (args.memory) {
     const base = await peakRssMiB({ runtime: 'none', model: '', batch: 1, threads: 1, runs: 0 }).catch(
       () => NaN,

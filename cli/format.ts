@@ -50,3 +50,20 @@ export function median(values: readonly number[]): number {
 export function formatMs(ms: number): string {
   return `${ms < 10 ? ms.toFixed(3) : ms.toFixed(1)} ms`;
 }
+
+/** Rows as aligned columns (header first); an empty body prints "(none)". */
+export function textTable(header: string[], rows: string[][], indent = '  '): string {
+  if (!rows.length) return `${indent}(none)`;
+  const all = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
+  return all
+    .map(
+      (r) =>
+        indent +
+        r
+          .map((cell, c) => (cell ?? '').padEnd(widths[c]))
+          .join('  ')
+          .trimEnd(),
+    )
+    .join('\n');
+}

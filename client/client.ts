@@ -1,6 +1,17 @@
 // The client SDK's entry point: one object bound to one NATS connection, with every client operation on it.
 import type { Tensor } from '../engine/tensor.js';
 import type { ModelRef } from '../protocol/index.js';
+import {
+  batchResults,
+  batchStatus,
+  submitBatch,
+  watchBatch,
+  type BatchItemOutcome,
+  type BatchItems,
+  type BatchStatus,
+  type SubmitBatchOptions,
+  type WatchBatchOptions,
+} from './batch.js';
 import { FleetConnection, type ConnectOptions } from './connection.js';
 import { infer, inferWithInfo, type InferOptions, type InferReply } from './infer.js';
 import {
@@ -82,6 +93,36 @@ export class FleetClient {
    */
   watchJob(jobId: string, options?: WatchJobOptions): Promise<JobOutcome> {
     return watchJob(this.connection, jobId, options);
+  }
+
+  /**
+   * Submits a batch job: stores `items` (each the feeds of one model run) as a dataset in the Object Store and
+   * resolves with the batch id once it is SUBMITTED. A coordinator queues the items as durable jobs and
+   * assembles their outputs in input order. An existing `batchId` is a BadInputError.
+   */
+  submitBatch(model: string, items: BatchItems, options?: SubmitBatchOptions): Promise<string> {
+    return submitBatch(this.connection, model, items, options);
+  }
+
+  /** State and progress (done/total, failed, rate, ETA) of a batch; JobNotFoundError for an unknown id. */
+  batchStatus(batchId: string): Promise<BatchStatus> {
+    return batchStatus(this.connection, batchId);
+  }
+
+  /**
+   * Resolves with the final status once the batch is DONE or FAILED, calling `onProgress` on each update.
+   * DeadlineExceededError after `timeoutMs`, CancelledError when `signal` aborts (the batch keeps going).
+   */
+  watchBatch(batchId: string, options?: WatchBatchOptions): Promise<BatchStatus> {
+    return watchBatch(this.connection, batchId, options);
+  }
+
+  /**
+   * Every item's outcome of a DONE batch, in input order: `{ index, state, outputs }` or `{ index, state:
+   * 'FAILED', error }`. Read part by part, so a large result never sits in memory whole.
+   */
+  batchResults(batchId: string): AsyncIterable<BatchItemOutcome> {
+    return batchResults(this.connection, batchId);
   }
 
   /**

@@ -3,6 +3,14 @@
 export { connect, FleetClient } from './client.js';
 export { FleetConnection, defaultServers, type ConnectOptions } from './connection.js';
 export { DEFAULT_INFER_TIMEOUT_MS, type InferOptions, type InferInfo, type InferReply } from './infer.js';
+export type {
+  BatchItemOutcome,
+  BatchItems,
+  BatchState,
+  BatchStatus,
+  SubmitBatchOptions,
+  WatchBatchOptions,
+} from './batch.js';
 export type { JobEvent, JobOutcome, JobState, SubmitJobOptions, WatchJobOptions } from './jobs.js';
 export type { PushOptions } from './models.js';
 export type { WorkerEndpoint, WorkerModelStats, WorkersOptions, WorkerSummary } from './workers.js';

@@ -16,6 +16,10 @@ export interface PushOptions {
   name: string;
   /** Default "1". */
   version?: string;
+  /** Ask the coordinator to split it into this many pipeline stages (default: only when it fits no worker). */
+  stages?: number;
+  /** Ask the coordinator for this many replicas (default: by demand). */
+  replicas?: number;
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -51,6 +55,8 @@ export async function pushModel(
     size: bytes.byteLength,
     pushedUnixMs: Date.now(),
     fileName: typeof source === 'string' ? basename(source) : '',
+    stages: options.stages ?? 0,
+    replicas: options.replicas ?? 0,
   };
   const index = await conn.modelIndex();
   const encoded = modelRefCodec.encode(ref);

@@ -1,5 +1,6 @@
 // The engine's public API: `import { InferenceSession, Tensor } from 'onnxfleet'`.
 export { InferenceSession, type ValueMetadata, type FeedValue, type FetchValue } from './session.js';
+export type { PlanNodeInfo, PlanValueInfo } from './plan/plan-nodes.js';
 export { Tensor, type TensorData } from './tensor.js';
 export type {
   SessionOptions,

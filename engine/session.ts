@@ -14,6 +14,7 @@ import { constantEvaluator } from './optimizer/evaluate.js';
 import { kernelQuery } from './optimizer/kernels.js';
 import { optimize } from './optimizer/optimize.js';
 import { buildPlan } from './plan/build-plan.js';
+import { describePlanNodes, type PlanNodeInfo } from './plan/plan-nodes.js';
 import { decodeTimings, type RunProfile, writeChromeTrace } from './profile/profiler.js';
 import { chooseProvider } from './providers.js';
 import {
@@ -35,7 +36,7 @@ export interface ValueMetadata {
 interface ModelMetadata {
   inputs: ValueMetadata[];
   outputs: ValueMetadata[];
-  nodes: { name: string; opType: string; domain: string }[];
+  nodes: PlanNodeInfo[];
   provider: string;
   source?: string;
 }
@@ -160,7 +161,7 @@ export class InferenceSession {
     if (hit) return reuse(); // compiled already: only the optimized file was wanted
     const g = model.graph;
     const formal = g.inputs.filter((i) => !g.initializers.has(i.name));
-    const { plan } = buildPlan(
+    const { plan, order } = buildPlan(
       g,
       { opsets: model.opsets, what },
       new Set(),
@@ -169,7 +170,7 @@ export class InferenceSession {
     const meta: ModelMetadata = {
       inputs: formal.map((i) => metadataOf(i.name, i.type)),
       outputs: g.outputs.map((o) => metadataOf(o.name, o.type)),
-      nodes: plan.nodes.map((n) => ({ name: n.name, opType: n.opType, domain: n.domain })),
+      nodes: describePlanNodes(g, order),
       provider,
       source: where.source,
     };
@@ -243,8 +244,8 @@ export class InferenceSession {
     return native().modelInfo(this.liveHandle()).weightBytes;
   }
 
-  /** Nodes of the executed plan, in execution order. */
-  get planNodes(): readonly { name: string; opType: string; domain: string }[] {
+  /** Nodes of the executed plan, in execution order (a run's timings index into this list). */
+  get planNodes(): readonly PlanNodeInfo[] {
     return this.meta.nodes;
   }
 

@@ -81,6 +81,10 @@ export interface ModelRef {
   size: number;
   pushedUnixMs: number;
   fileName?: string;
+  /** Pipeline stages wanted (0/undefined: split only when the model fits no worker). */
+  stages?: number;
+  /** Replicas wanted (0/undefined: by demand). */
+  replicas?: number;
 }
 
 export interface LoadedModel {
@@ -344,6 +348,8 @@ export const modelRefCodec = codec<ModelRef>(
     size: num(p.size),
     pushedUnixMs: num(p.pushedUnixMs),
     fileName: (p.fileName as string) ?? '',
+    stages: (p.stages as number) ?? 0,
+    replicas: (p.replicas as number) ?? 0,
   }),
   false,
 );
@@ -427,4 +433,105 @@ export function errorToWire(e: FleetError): WireError {
   if (e.model) out.model = e.model;
   if (e.workerId) out.workerId = e.workerId;
   return out;
+}
+
+export type BatchState = 'UPLOADING' | 'SUBMITTED' | 'RUNNING' | 'ASSEMBLING' | 'DONE' | 'FAILED';
+
+/** A batch job's record in the `<prefix>_batches` KV bucket (see BatchRecord in onnxfleet.proto). */
+export interface BatchRecord {
+  batchId: string;
+  model: string;
+  modelVersion?: string;
+  state: BatchState;
+  total: number;
+  submitted: number;
+  done: number;
+  failed: number;
+  rate: number;
+  etaMs: number;
+  createdUnixMs: number;
+  startedUnixMs: number;
+  finishedUnixMs: number;
+  updatedUnixMs: number;
+  inputParts: number[];
+  outputParts: number[];
+  inputBytes: number;
+  outputBytes: number;
+  resultsStartSeq: number;
+  owner: string;
+  leaseUntilUnixMs: number;
+  error?: WireError;
+}
+
+export const batchRecordCodec = codec<BatchRecord>(
+  'BatchRecord',
+  (m) => ({
+    ...m,
+    modelVersion: m.modelVersion ?? '',
+    state: enumValue('BatchState', `BATCH_${m.state}`),
+    error: errorIn(m.error),
+  }),
+  (p) => ({
+    batchId: (p.batchId as string) ?? '',
+    model: (p.model as string) ?? '',
+    modelVersion: (p.modelVersion as string) || undefined,
+    state: enumName('BatchState', (p.state as number) ?? 0).replace(/^BATCH_/, '') as BatchState,
+    total: (p.total as number) ?? 0,
+    submitted: (p.submitted as number) ?? 0,
+    done: (p.done as number) ?? 0,
+    failed: (p.failed as number) ?? 0,
+    rate: (p.rate as number) ?? 0,
+    etaMs: num(p.etaMs),
+    createdUnixMs: num(p.createdUnixMs),
+    startedUnixMs: num(p.startedUnixMs),
+    finishedUnixMs: num(p.finishedUnixMs),
+    updatedUnixMs: num(p.updatedUnixMs),
+    inputParts: (p.inputParts as number[]) ?? [],
+    outputParts: (p.outputParts as number[]) ?? [],
+    inputBytes: num(p.inputBytes),
+    outputBytes: num(p.outputBytes),
+    resultsStartSeq: num(p.resultsStartSeq),
+    owner: (p.owner as string) ?? '',
+    leaseUntilUnixMs: num(p.leaseUntilUnixMs),
+    error: errorOut(p.error as Plain | undefined),
+  }),
+  true,
+);
+
+/** Appends `record` to `out` framed by its varint byte length (the framing of batch dataset and output parts). */
+export function frameRecord(record: Uint8Array, out: Uint8Array[]): number {
+  const head: number[] = [];
+  let n = record.byteLength;
+  while (n > 0x7f) {
+    head.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  head.push(n);
+  out.push(Uint8Array.from(head), record);
+  return head.length + record.byteLength;
+}
+
+/** The records of a part framed by `frameRecord` (views into `bytes`); BadMessageError if it is truncated. */
+export function* unframeRecords(bytes: Uint8Array, what: string): Generator<Uint8Array> {
+  let at = 0;
+  while (at < bytes.byteLength) {
+    let length = 0;
+    let shift = 0;
+    for (;;) {
+      if (at >= bytes.byteLength || shift > 28) {
+        throw new BadMessageError(`${what}: truncated or corrupt record length at byte ${at}`);
+      }
+      const b = bytes[at++];
+      length += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (b < 0x80) break;
+    }
+    if (at + length > bytes.byteLength) {
+      throw new BadMessageError(
+        `${what}: a ${length}-byte record at byte ${at} runs past the end (${bytes.byteLength} bytes)`,
+      );
+    }
+    yield bytes.subarray(at, at + length);
+    at += length;
+  }
 }

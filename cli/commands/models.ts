@@ -1,7 +1,9 @@
 // `onnxfleet models push FILE --name N [--version V]` and `onnxfleet models list`: model files in the cluster's
 // Object Store, content-addressed by sha256.
 import { Command } from 'commander';
+import { positiveInt } from '../arguments.js';
 import { clusterCommand, withClient, type ClusterFlags } from '../cluster.js';
+import { textTable } from '../format.js';
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -10,9 +12,16 @@ function formatBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
-async function push(file: string, flags: ClusterFlags & { name: string; version: string }): Promise<void> {
+type PushFlags = ClusterFlags & { name: string; version: string; stages?: number; replicas?: number };
+
+async function push(file: string, flags: PushFlags): Promise<void> {
   await withClient(flags, async (client) => {
-    const ref = await client.pushModel(file, { name: flags.name, version: flags.version });
+    const ref = await client.pushModel(file, {
+      name: flags.name,
+      version: flags.version,
+      stages: flags.stages,
+      replicas: flags.replicas,
+    });
     console.log(`pushed ${ref.name} version ${ref.version}: ${formatBytes(ref.size)}, sha256 ${ref.sha256}`);
   });
 }
@@ -24,25 +33,20 @@ async function list(flags: ClusterFlags): Promise<void> {
       console.log('no models pushed (push one with `onnxfleet models push FILE --name NAME`)');
       return;
     }
-    const rows = [
-      ['NAME', 'VERSION', 'SIZE', 'SHA256', 'PUSHED', 'FILE'],
-      ...models.map((m) => [
-        m.name,
-        m.version,
-        formatBytes(m.size),
-        m.sha256.slice(0, 12),
-        new Date(m.pushedUnixMs).toISOString().replace(/\.\d+Z$/, 'Z'),
-        m.fileName ?? '',
-      ]),
-    ];
-    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-    for (const r of rows)
-      console.log(
-        r
-          .map((cell, c) => cell.padEnd(widths[c]))
-          .join('  ')
-          .trimEnd(),
-      );
+    console.log(
+      textTable(
+        ['NAME', 'VERSION', 'SIZE', 'SHA256', 'PUSHED', 'FILE'],
+        models.map((m) => [
+          m.name,
+          m.version,
+          formatBytes(m.size),
+          m.sha256.slice(0, 12),
+          new Date(m.pushedUnixMs).toISOString().replace(/\.\d+Z$/, 'Z'),
+          m.fileName ?? '',
+        ]),
+        '',
+      ),
+    );
   });
 }
 
@@ -56,6 +60,16 @@ export function modelsCommand(): Command {
       .argument('<file>', 'path to an .onnx file')
       .requiredOption('--name <name>', 'model name (letters, digits, _ and -)')
       .option('--version <v>', 'version label', '1')
+      .option(
+        '--stages <k>',
+        'split into K pipeline stages across workers (default: only if it fits no worker)',
+        positiveInt,
+      )
+      .option(
+        '--replicas <n>',
+        'workers that host it (default: by demand, at least 2 where possible)',
+        positiveInt,
+      )
       .action(push),
   );
   models.addCommand(

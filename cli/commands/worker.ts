@@ -20,6 +20,7 @@ interface WorkerFlags {
   placement: boolean;
   memoryBudgetMb?: number;
   id?: string;
+  heartbeatMs?: number;
   logLevel: string;
 }
 
@@ -56,6 +57,7 @@ export function workerCommand(): Command {
       positiveInt,
     )
     .option('--id <id>', 'stable worker id (default: random)')
+    .option('--heartbeat-ms <ms>', 'presence heartbeat period (default 2000)', positiveInt)
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
@@ -82,6 +84,7 @@ export function workerCommand(): Command {
           placement: flags.placement,
           memoryBudgetBytes: flags.memoryBudgetMb === undefined ? undefined : flags.memoryBudgetMb * 2 ** 20,
           workerId: flags.id,
+          heartbeatMs: flags.heartbeatMs,
         },
         log,
       );

@@ -45,6 +45,8 @@ export interface Node {
   inputs: string[]; // '' marks an absent optional input
   outputs: string[];
   attributes: Map<string, Attribute>;
+  /** Set by optimizer fusions: the names of the model's original nodes this node replaced (for traces). */
+  fusedFrom?: string[];
 }
 
 export interface Graph {
@@ -80,4 +82,9 @@ export interface Model {
 /** ai.onnx may be written as '' or 'ai.onnx'; the IR always uses ''. */
 export function normalizeDomain(domain: string | null | undefined): string {
   return !domain || domain === 'ai.onnx' ? '' : domain;
+}
+
+/** The original nodes behind `nodes`, for a fusion that replaces them: earlier fusions' origins, else names. */
+export function originsOf(nodes: readonly Node[]): string[] {
+  return nodes.flatMap((n) => n.fusedFrom ?? [n.name]);
 }

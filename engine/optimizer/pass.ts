@@ -20,6 +20,11 @@ export type KernelQuery = (domain: string, opType: string, opset: number) => boo
 export interface Pass {
   name: string;
   level: Exclude<GraphOptimizationLevel, 'disabled'>;
+  /**
+   * Runs once, after every other pass has stopped changing the model (layout rewrites, which replace the ops
+   * that fusions anchor on), followed by one more sweep of the others.
+   */
+  last?: boolean;
   /** Returns true when the model changed. */
   run(model: Model, ctx: PassContext): boolean;
 }

@@ -87,6 +87,8 @@ export interface BuiltPlan {
   plan: NativePlan;
   /** Outer-scope names the graph reads (empty for the main graph). */
   captures: string[];
+  /** The graph's nodes in plan order (plan.nodes[i] comes from order[i]). */
+  order: Node[];
 }
 
 /**
@@ -190,7 +192,7 @@ export function buildPlan(
   });
   const keep = new Set(plan.outputs);
   for (const [s, idx] of lastUse) if (!keep.has(s)) plan.nodes[idx].freeAfter.push(s);
-  return { plan, captures: plan.captures.map((c) => c.name) };
+  return { plan, captures: plan.captures.map((c) => c.name), order };
 }
 
 function toNativeAttr(

@@ -2,9 +2,13 @@
 import { writeFileSync } from 'node:fs';
 
 export interface NodeTiming {
+  /** Position of the node in the session's plan (session.planNodes). */
+  index: number;
   name: string;
   opType: string;
   domain: string;
+  /** Original nodes an optimizer fusion replaced with this one. */
+  fusedFrom?: readonly string[];
   /** Nanoseconds from the start of the run. */
   startNs: number;
   endNs: number;
@@ -26,18 +30,22 @@ export interface OpTypeSummary {
 /** Turns the native [index, startNs, endNs]* triples into timings of named nodes. */
 export function decodeTimings(
   timings: Float64Array,
-  nodes: readonly { name: string; opType: string; domain: string }[],
+  nodes: readonly { name: string; opType: string; domain: string; fusedFrom?: readonly string[] }[],
 ): NodeTiming[] {
   const out: NodeTiming[] = [];
   for (let i = 0; i + 2 < timings.length; i += 3) {
-    const n = nodes[timings[i]];
-    out.push({
+    const index = timings[i];
+    const n = nodes[index];
+    const t: NodeTiming = {
+      index,
       name: n.name,
       opType: n.opType,
       domain: n.domain,
       startNs: timings[i + 1],
       endNs: timings[i + 2],
-    });
+    };
+    if (n.fusedFrom) t.fusedFrom = n.fusedFrom;
+    out.push(t);
   }
   return out;
 }
@@ -65,24 +73,42 @@ export function summarizeByOpType(runs: readonly RunProfile[]): OpTypeSummary[] 
     .sort((a, b) => b.totalMs - a.totalMs);
 }
 
-/** Chrome trace event format: one complete ('X') event per node, openable in Perfetto and chrome://tracing. */
+/**
+ * Chrome trace event format: one complete ('X') event per node, openable in Perfetto and chrome://tracing.
+ * Times are microseconds from the start of the first run (like onnxruntime's), which keeps nanosecond
+ * precision in a double; the wall-clock start of that run is otherData.startTimeUnixUs.
+ */
 export function chromeTrace(runs: readonly RunProfile[], meta: { model: string; provider: string }) {
-  const events = runs.flatMap((r, run) =>
-    r.nodes.map((n) => ({
-      name: n.name,
-      cat: 'Node',
-      ph: 'X',
-      ts: r.startUs + n.startNs / 1e3,
-      dur: Math.max(0, (n.endNs - n.startNs) / 1e3),
-      pid: process.pid,
-      tid: 0,
-      args: { op_name: n.opType, domain: n.domain || 'ai.onnx', provider: meta.provider, run },
-    })),
-  );
+  const originUs = runs.reduce((m, r) => Math.min(m, r.startUs), runs[0]?.startUs ?? 0);
+  const us = (ns: number) => Math.round(ns) / 1e3;
+  const events = runs.flatMap((r, run) => {
+    const runNs = Math.round((r.startUs - originUs) * 1e3);
+    return r.nodes.map((n) => {
+      const start = runNs + Math.round(n.startNs);
+      const end = Math.max(start, runNs + Math.round(n.endNs));
+      const args: Record<string, unknown> = {
+        op_name: n.opType,
+        domain: n.domain || 'ai.onnx',
+        provider: meta.provider,
+        run,
+      };
+      if (n.fusedFrom) args.fused_from = n.fusedFrom;
+      return {
+        name: n.name,
+        cat: 'Node',
+        ph: 'X',
+        ts: us(start),
+        dur: us(end - start),
+        pid: process.pid,
+        tid: 0,
+        args,
+      };
+    });
+  });
   return {
     traceEvents: events,
     displayTimeUnit: 'ms',
-    otherData: { model: meta.model, producer: 'onnxfleet' },
+    otherData: { model: meta.model, producer: 'onnxfleet', startTimeUnixUs: originUs },
   };
 }
 

@@ -160,6 +160,8 @@ test('JobRequest, JobResult, JobEvent, BlobRef, ModelRef and WorkerInfo round-tr
     size: 10,
     pushedUnixMs: 1_700_000_000_000,
     fileName: 'm.onnx',
+    stages: 2,
+    replicas: 3,
   };
   t.deepEqual(modelRefCodec.decode(modelRefCodec.encode(ref)), ref);
   const info = workerInfoCodec.decode(

@@ -36,11 +36,13 @@ export class Cluster {
     return client;
   }
 
-  /** Starts a worker serving the demo model with a private model cache. */
-  async worker(args: string[] = []): Promise<WorkerProcess> {
+  /**
+   * Starts a worker with a private model cache, serving the demo model (`--models demo`) unless `placed` is
+   * set, in which case it serves only what the coordinator places on it.
+   */
+  async worker(args: string[] = [], options: { placed?: boolean } = {}): Promise<WorkerProcess> {
     const w = await startWorker(this.server.url, [
-      '--models',
-      MODEL,
+      ...(options.placed ? [] : ['--models', MODEL]),
       '--cache-dir',
       join(this.dir, `cache-${this.workers.length}`),
       ...args,

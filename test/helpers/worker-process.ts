@@ -1,4 +1,4 @@
-// Real `onnxfleet worker` processes for end-to-end tests and benchmarks.
+// Real `onnxfleet worker` and `onnxfleet coordinator` processes for end-to-end tests and benchmarks.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -25,10 +25,29 @@ export interface StartWorkerOptions {
 }
 
 /** Starts `onnxfleet worker` and waits for its ready line. */
-export async function startWorker(
+export function startWorker(
   natsUrl: string,
   args: string[],
   options: StartWorkerOptions = {},
+): Promise<WorkerProcess> {
+  return startCli('worker', natsUrl, args, /worker (\S+) ready/, options);
+}
+
+/** Starts `onnxfleet coordinator` and waits for its ready line. */
+export function startCoordinator(
+  natsUrl: string,
+  args: string[] = [],
+  options: StartWorkerOptions = {},
+): Promise<WorkerProcess> {
+  return startCli('coordinator', natsUrl, args, /(coordinator) ready/, options);
+}
+
+async function startCli(
+  command: string,
+  natsUrl: string,
+  args: string[],
+  ready: RegExp,
+  options: StartWorkerOptions,
 ): Promise<WorkerProcess> {
   if (options.built && !existsSync(BUILT_CLI)) {
     throw new Error(`${BUILT_CLI} is missing: run \`npm run prepare\` first`);
@@ -36,7 +55,7 @@ export async function startWorker(
   const entry = options.built ? [BUILT_CLI] : ['--import', 'tsx', CLI];
   const proc = spawn(
     process.execPath,
-    [...entry, 'worker', '--nats', natsUrl, '--log-level', 'warn', ...args],
+    [...entry, command, '--nats', natsUrl, '--log-level', 'warn', ...args],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...options.env },
@@ -46,12 +65,12 @@ export async function startWorker(
   proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const id = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`worker did not become ready in 60 s:\n${output}`)),
+      () => reject(new Error(`${command} did not become ready in 60 s:\n${output}`)),
       60_000,
     );
     proc.stdout!.on('data', (d: Buffer) => {
       output += d.toString();
-      const m = /worker (\S+) ready/.exec(output);
+      const m = ready.exec(output);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]);
@@ -59,7 +78,7 @@ export async function startWorker(
     });
     proc.on('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`worker exited (${code ?? signal}) before it was ready:\n${output}`));
+      reject(new Error(`${command} exited (${code ?? signal}) before it was ready:\n${output}`));
     });
   });
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));

@@ -1,7 +1,7 @@
 // Chains of ops that only reinterpret dims (Reshape, Squeeze, Unsqueeze, Flatten) collapse to one node: the
 // data keeps its order, so only the last shape matters. Unsqueeze after Unsqueeze merges its axes; anything
 // else becomes a Reshape to the final shape, when that shape is a constant or statically known.
-import type { Node } from '../../ir/types.js';
+import { type Node, originsOf } from '../../ir/types.js';
 import { defineRule, rulePass } from '../rule-pass.js';
 import { int64Tensor, numbersOf } from '../tensors.js';
 import { attrs, type GraphView, intAttr, intsAttr, makeNode } from '../view.js';
@@ -26,6 +26,8 @@ function collapse(
   extra: ReturnType<typeof int64Tensor>[] = [],
 ) {
   const innerGoes = view.onlyReadBy(inner.outputs[0], outer);
+  const fusedFrom = innerGoes ? originsOf([inner, outer]) : outer.fusedFrom;
+  if (fusedFrom) replacement.fusedFrom = fusedFrom;
   return { remove: innerGoes ? [inner, outer] : [outer], add: [replacement], initializers: extra };
 }
 

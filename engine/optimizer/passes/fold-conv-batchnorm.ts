@@ -1,6 +1,6 @@
 // Inference BatchNormalization after a Conv folds into the Conv's weights and bias:
 // W' = W * s, B' = (B - mean) * s + beta with s = scale / sqrt(var + epsilon), per output channel.
-import type { Node } from '../../ir/types.js';
+import { type Node, originsOf } from '../../ir/types.js';
 import { defineRule, rulePass } from '../rule-pass.js';
 import { float32Of, float32Tensor } from '../tensors.js';
 import { type GraphView, floatAttr, intAttr } from '../view.js';
@@ -48,7 +48,12 @@ const convBatchNorm = defineRule<Match>({
     }
     const wName = view.fresh(`${conv.inputs[1]}_bn`);
     const bName = view.fresh(`${conv.name}_bias_bn`);
-    const folded: Node = { ...conv, inputs: [conv.inputs[0], wName, bName], outputs: [bn.outputs[0]] };
+    const folded: Node = {
+      ...conv,
+      inputs: [conv.inputs[0], wName, bName],
+      outputs: [bn.outputs[0]],
+      fusedFrom: originsOf([conv, bn]),
+    };
     return {
       remove: [conv, bn],
       add: [folded],

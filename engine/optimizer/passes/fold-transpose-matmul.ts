@@ -1,7 +1,7 @@
 // A Transpose that swaps the two matrix dims of a MatMul/Gemm operand disappears into the product:
 // Gemm toggles transA/transB; a 2-D MatMul becomes such a Gemm (basic, standard ops); an N-D MatMul becomes
 // com.microsoft FusedMatMul, whose kernel reads the operand through strides (extended).
-import type { Attribute, Node } from '../../ir/types.js';
+import { type Attribute, type Node, originsOf } from '../../ir/types.js';
 import { defineRule, rulePass } from '../rule-pass.js';
 import { attrs, type GraphView, intAttr, intsAttr, makeNode } from '../view.js';
 
@@ -41,8 +41,10 @@ function refold(m: Folded, view: GraphView, node: Node, transFlags: string[]) {
     inputs[i] = t.inputs[0];
     attributes[transFlags[i]] = attrs.int(1 - intAttr(m.node, transFlags[i], 0));
   });
-  const out = { ...node, inputs, attributes: new Map(Object.entries(attributes)) };
   const gone = m.transposes.filter((t): t is Node => !!t && view.onlyReadBy(t.outputs[0], m.node));
+  const fusedFrom = gone.length ? originsOf([m.node, ...gone]) : m.node.fusedFrom;
+  const out: Node = { ...node, inputs, attributes: new Map(Object.entries(attributes)) };
+  if (fusedFrom) out.fusedFrom = fusedFrom;
   return { remove: [m.node, ...gone], add: [out] };
 }
 

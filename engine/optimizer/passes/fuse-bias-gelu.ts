@@ -1,6 +1,6 @@
 // Gelu(A + bias), bias a 1-D constant over A's last dim (a Linear layer's bias before its activation) ->
 // com.microsoft BiasGelu: the bias add happens inside the activation's pass over the data.
-import type { Node } from '../../ir/types.js';
+import { type Node, originsOf } from '../../ir/types.js';
 import { defineRule, type Rule, rulePass } from '../rule-pass.js';
 import { type GraphView, makeNode } from '../view.js';
 
@@ -33,6 +33,7 @@ function condition({ input, bias }: Match, view: GraphView): boolean {
 
 function rewrite({ add, gelu, input, bias }: Match) {
   const fused = makeNode('BiasGelu', [input, bias], [gelu.outputs[0]], gelu.name, {}, 'com.microsoft');
+  fused.fusedFrom = originsOf([add, gelu]);
   return { remove: [add, gelu], add: [fused] };
 }
 

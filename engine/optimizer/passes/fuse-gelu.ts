@@ -1,7 +1,7 @@
 // The exact GELU written out with Erf, x * 0.5 * (1 + erf(x / sqrt(2))), becomes one Gelu node: ai.onnx
 // Gelu-20 where the model's opset has it, com.microsoft Gelu otherwise. Accepted spellings: x/sqrt(2) or
 // x*(1/sqrt(2)); 1 + erf in either order; the 0.5 on x, on (1 + erf), or on the product.
-import type { Node } from '../../ir/types.js';
+import { type Node, originsOf } from '../../ir/types.js';
 import { defineRule, rulePass } from '../rule-pass.js';
 import { type GraphView, makeNode } from '../view.js';
 
@@ -65,7 +65,9 @@ const gelu = defineRule<Match>({
   rewrite: ({ x, nodes, out }, view) => {
     const domain = view.opset() >= 20 && view.hasKernel('', 'Gelu') ? '' : 'com.microsoft';
     if (domain && !view.hasKernel(domain, 'Gelu')) return undefined;
-    return { remove: nodes, add: [makeNode('Gelu', [x], [out], view.fresh('Gelu'), {}, domain)] };
+    const fused = makeNode('Gelu', [x], [out], view.fresh('Gelu'), {}, domain);
+    fused.fusedFrom = originsOf(nodes);
+    return { remove: nodes, add: [fused] };
   },
 });
 

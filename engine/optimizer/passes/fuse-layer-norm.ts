@@ -3,7 +3,7 @@
 // becomes one LayerNormalization(x, gamma, beta). It is emitted in ai.onnx whenever a kernel resolves there
 // at the model's opset (our registry, like onnxruntime's, has it from version 1, so opset-14 BERT exports
 // qualify and the saved model still loads in onnxruntime), else as com.microsoft LayerNormalization.
-import type { Node } from '../../ir/types.js';
+import { type Node, originsOf } from '../../ir/types.js';
 import { defineRule, rulePass } from '../rule-pass.js';
 import { attrs, type GraphView, intAttr, intsAttr, makeNode } from '../view.js';
 import { numbersOf } from '../tensors.js';
@@ -100,6 +100,7 @@ const layerNorm = defineRule<Match>({
       attributes,
       domain,
     );
+    ln.fusedFrom = originsOf(nodes);
     return { remove: nodes, add: [ln] };
   },
 });

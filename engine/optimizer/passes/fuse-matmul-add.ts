@@ -1,6 +1,6 @@
 // A 2-D MatMul whose only reader adds a bias that broadcasts to its [M, N] result becomes one Gemm
 // (Y = A x B + C): the bias joins the matrix product instead of a second pass over the output.
-import type { Dim, Node } from '../../ir/types.js';
+import { type Dim, type Node, originsOf } from '../../ir/types.js';
 import { defineRule, rulePass } from '../rule-pass.js';
 import { makeNode } from '../view.js';
 
@@ -42,10 +42,11 @@ const matmulAdd = defineRule<Match>({
       broadcastsTo(c, y)
     );
   },
-  rewrite: ({ matmul, add, bias }) => ({
-    remove: [matmul, add],
-    add: [makeNode('Gemm', [matmul.inputs[0], matmul.inputs[1], bias], [add.outputs[0]], matmul.name)],
-  }),
+  rewrite: ({ matmul, add, bias }) => {
+    const gemm = makeNode('Gemm', [matmul.inputs[0], matmul.inputs[1], bias], [add.outputs[0]], matmul.name);
+    gemm.fusedFrom = originsOf([matmul, add]);
+    return { remove: [matmul, add], add: [gemm] };
+  },
 });
 
 export const fuseMatMulAdd = rulePass('fuse-matmul-add', 'basic', [matmulAdd]);

@@ -1,7 +1,7 @@
 // LayerNormalization over the last dim of a residual sum, LN(a + b) (with b itself possibly m + bias, a
 // Linear layer's output) -> com.microsoft SkipLayerNormalization(a, m, gamma, beta, bias): the adds happen
 // in the normalization's pass over each row. The sum stays available as output 3 when others read it.
-import type { Dim, Node } from '../../ir/types.js';
+import { type Dim, type Node, originsOf } from '../../ir/types.js';
 import { defineRule, type Rule, rulePass } from '../rule-pass.js';
 import { attrs, floatAttr, type GraphView, intAttr, makeNode } from '../view.js';
 
@@ -65,7 +65,9 @@ function rewrite({ ln, sum, input, skip, biasAdd, bias }: Match, view: GraphView
   const outputs = keepSum ? [ln.outputs[0], '', '', sumOut] : [ln.outputs[0]];
   const attributes = { epsilon: attrs.float(floatAttr(ln, 'epsilon', 1e-5)) };
   const fused = makeNode('SkipLayerNormalization', inputs, outputs, ln.name, attributes, 'com.microsoft');
-  return { remove: [ln, sum, ...(biasAdd ? [biasAdd] : [])], add: [fused] };
+  const remove = [ln, sum, ...(biasAdd ? [biasAdd] : [])];
+  fused.fusedFrom = originsOf(remove);
+  return { remove, add: [fused] };
 }
 
 const rules: Rule[] = ['', 'com.microsoft'].map((domain) =>

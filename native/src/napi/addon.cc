@@ -4,6 +4,7 @@
 #include <napi.h>
 #include <omp.h>
 
+#include "../core/compute_thread.h"
 #include "../core/executor.h"
 #include "bridge.h"
 
@@ -110,7 +111,7 @@ class RunWorker : public Napi::AsyncWorker {
   Napi::Promise promise() { return deferred_.Promise(); }
   void Execute() override {
     try {
-      job_->execute();
+      runOnComputeThread([this] { job_->execute(); });  // one long-lived OpenMP team (compute_thread.h)
     } catch (const std::exception& e) {
       SetError(e.what());
     }
@@ -148,6 +149,10 @@ Napi::Value Compile(const Napi::CallbackInfo& info) {
     m->metadata = metadata;
     m->graph = readPlan(plan, readThreads(opts), provider);
     for (const auto& c : m->graph->constants) m->weightBytes += c.second.bytes();
+    // Compiling (weight packing, constant folding) opened OpenMP teams on this, the JS thread. Runs happen on
+    // compute threads, so give those worker threads back: libgomp counts every team's threads, and more of
+    // them than cores puts every team into short spinning (see compute_thread.h).
+    omp_pause_resource_all(omp_pause_soft);
     return wrapModel(info.Env(), ModelRegistry::instance().insert(std::move(m)));
   });
 }

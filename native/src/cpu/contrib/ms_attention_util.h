@@ -83,16 +83,18 @@ inline std::vector<float> ortMask(const Tensor* mask, bool causal, int64_t B, in
 // attention_bias (batch or 1, heads or 1, qLen, total) as a core bias; `data` receives it in float.
 inline attn::Bias<float> attentionBias(const Tensor& t, int64_t B, int64_t N, int64_t S, int64_t total,
                                        std::vector<float>& data) {
+  // Beyond onnxruntime, the query dim may be 1 too (a padding mask as PyTorch exports it, [B, 1, 1, total]).
   check(t.rank() == 4 && (t.shape[0] == B || t.shape[0] == 1) && (t.shape[1] == N || t.shape[1] == 1) &&
-            t.shape[2] == S && t.shape[3] == total,
-        "attention_bias must be (batch or 1, heads or 1, " + std::to_string(S) + ", " +
+            (t.shape[2] == S || t.shape[2] == 1) && t.shape[3] == total,
+        "attention_bias must be (batch or 1, heads or 1, " + std::to_string(S) + " or 1, " +
             std::to_string(total) + "), got " + shapeToString(t.shape));
   data = loadFloats<float>(t, "attention_bias");
   attn::Bias<float> bias;
   bias.data = data.data();
-  bias.s[0] = t.shape[0] == 1 ? 0 : t.shape[1] * S * total;
-  bias.s[1] = t.shape[1] == 1 ? 0 : S * total;
-  bias.s[2] = total, bias.s[3] = 1;
+  const int64_t rows = t.shape[2];  // S or 1
+  bias.s[0] = t.shape[0] == 1 ? 0 : t.shape[1] * rows * total;
+  bias.s[1] = t.shape[1] == 1 ? 0 : rows * total;
+  bias.s[2] = rows == 1 ? 0 : total, bias.s[3] = 1;
   return bias;
 }
 

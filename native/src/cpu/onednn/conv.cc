@@ -2,6 +2,8 @@
 // prefers; activations arrive and leave in plain NCHW and are reordered to the primitive's blocked layout
 // around the call (cheaper than running a plain-layout convolution). Other dtypes use the reference loops.
 // The same kernel runs FusedConv (com.microsoft): the activation and the added Z become oneDNN post-ops.
+// NhwcConv / NhwcFusedConv (com.microsoft, emitted by the nhwc-layout pass) take X, Z and Y channels-last
+// ([N, spatial..., C]; W stays [M, C/group, k...]) and hand them to oneDNN as they are: no reorders at all.
 #include <cstring>
 #include <optional>
 
@@ -72,13 +74,38 @@ dnnl::primitive_attr fusionAttr(const ConvFusion& f, bool sumZ) {
       ops.append_eltwise(1.f, alg::eltwise_linear, f.alpha, f.beta);
       ops.append_eltwise(1.f, alg::eltwise_clip, 0.f, 1.f);
       break;
+    case Act::QuickGelu:
+      ops.append_eltwise(1.f, alg::eltwise_swish, f.alpha, 0.f);
+      break;
   }
   if (ops.len() > 0) attr.set_post_ops(ops);
   return attr;
 }
 
+// The channels-last tag for a tensor of rank 3-5.
+memory::format_tag channelsLast(int rank) {
+  return rank == 3   ? memory::format_tag::nwc
+         : rank == 4 ? memory::format_tag::nhwc
+                     : memory::format_tag::ndhwc;
+}
+
+// NCHW-ordered dims of a channels-last shape ([N, spatial..., C] -> [N, C, spatial...]) and back.
+Shape channelsFirst(const Shape& s) {
+  Shape r{s[0], s.back()};
+  r.insert(r.end(), s.begin() + 1, s.end() - 1);
+  return r;
+}
+Shape channelsLastShape(const Shape& s) {
+  Shape r{s[0]};
+  r.insert(r.end(), s.begin() + 2, s.end());
+  r.push_back(s[1]);
+  return r;
+}
+
+// Activations in `any` layout (the primitive picks; plain tensors are reordered around it), or fixed to
+// channels-last when the graph already holds them that way.
 dnnl::convolution_forward::primitive_desc makePd(const ConvGeometry& g, const Shape& w, bool hasBias,
-                                                 const dnnl::primitive_attr& attr) {
+                                                 const dnnl::primitive_attr& attr, bool nhwc) {
   const int nsp = g.spatial();
   dims src{g.n, g.c}, dst{g.n, g.m}, strides, dil, pl, pr;
   for (int i = 0; i < nsp; ++i) {
@@ -87,17 +114,19 @@ dnnl::convolution_forward::primitive_desc makePd(const ConvGeometry& g, const Sh
   }
   const auto f32 = memory::data_type::f32;
   const auto any = memory::format_tag::any;
+  const auto act = nhwc ? channelsLast(nsp + 2) : any;
   memory::desc biasMd = hasBias ? memory::desc({g.m}, f32, memory::format_tag::a) : memory::desc();
   dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                    memory::desc(src, f32, any),
+                                    memory::desc(src, f32, act),
                                     memory::desc(weightDims(w, g.group), f32, any), biasMd,
-                                    memory::desc(dst, f32, any), strides, dil, pl, pr);
+                                    memory::desc(dst, f32, act), strides, dil, pl, pr);
   return dnnl::convolution_forward::primitive_desc(d, attr, onednn::cpuEngine());
 }
 
 class ConvKernel : public Kernel {
  public:
-  ConvKernel(const NodeDesc& node, const CompileContext& cc) : attrs_(node), fusion_(node) {
+  ConvKernel(const NodeDesc& node, const CompileContext& cc)
+      : attrs_(node), fusion_(node), nhwc_(node.opType.rfind("Nhwc", 0) == 0) {
     const Tensor* w = cc.constantInput(node, 1);
     if (!w) return;
     check(w->rank() >= 3, "W must have rank >= 3, got " + shapeToString(w->shape));
@@ -114,7 +143,7 @@ class ConvKernel : public Kernel {
     try {
       const ConvGeometry g = resolveConv(attrs_, x, w->shape, nullptr);
       onednn::ThreadBudget budget(cc.threads());
-      packed_->get(makePd(g, w->shape, false, fusionAttr(fusion_, false)).weights_desc(), cc.threads(),
+      packed_->get(makePd(g, w->shape, false, fusionAttr(fusion_, false), nhwc_).weights_desc(), cc.threads(),
                    /*markUsed=*/false);
     } catch (const dnnl::error&) {  // the guess did not fit this node: pack at the first run instead
     } catch (const Error&) {
@@ -126,14 +155,21 @@ class ConvKernel : public Kernel {
     const Tensor& w = ctx.input(1);
     const Tensor* b = ctx.hasInput(2) ? &ctx.input(2) : nullptr;
     if (w.dtype != x.dtype || (b && b->dtype != x.dtype)) throw Error("X, W and B must have the same dtype");
-    const ConvGeometry g = resolveConv(attrs_, x.shape, w.shape, b ? &b->shape : nullptr);
-    Tensor& y = ctx.allocOutput(0, x.dtype, g.outShape());
+    if (nhwc_) {
+      check(x.rank() >= 3 && x.rank() <= 5,
+            "X must be [N, spatial..., C] with 1-3 spatial axes, got " + shapeToString(x.shape));
+      check(x.dtype == DType::Float, "channels-last Conv supports float32 only, got " + x.describe());
+    }
+    const ConvGeometry g =
+        resolveConv(attrs_, nhwc_ ? channelsFirst(x.shape) : x.shape, w.shape, b ? &b->shape : nullptr);
+    Tensor& y = ctx.allocOutput(0, x.dtype, nhwc_ ? channelsLastShape(g.outShape()) : g.outShape());
     const Tensor* z = ctx.hasInput(3) ? &ctx.input(3) : nullptr;  // FusedConv's addend
     if (z && (z->dtype != x.dtype || z->shape != y.shape))
       throw Error("Z must be " + std::string(dtypeName(x.dtype)) + shapeToString(y.shape) + ", got " +
                   z->describe());
     if (y.numel() == 0) return;
     if (x.dtype != DType::Float || g.spatial() > 3 || x.numel() == 0 || w.numel() == 0) {
+      check(!nhwc_, "channels-last Conv needs non-empty X and W");  // convRef is channels-first only
       convRef(g, x, w, b, y, ctx.threads());
       if (z || fusion_.act != ConvFusion::Act::None) applyConvFusion(fusion_, z, y, ctx.threads());
       return;
@@ -156,12 +192,19 @@ class ConvKernel : public Kernel {
       onednn::ThreadBudget budget(threads);
       auto p = std::make_shared<ConvPlan>();
       p->manualFusion = (hasZ || fusion_.act != ConvFusion::Act::None) && hasFullyPaddedRows(g);
-      auto pd = makePd(g, w.shape, hasBias, p->manualFusion ? onednn::baseAttr() : fusionAttr(fusion_, hasZ));
+      auto pd = makePd(g, w.shape, hasBias, p->manualFusion ? onednn::baseAttr() : fusionAttr(fusion_, hasZ),
+                       nhwc_);
       p->prim = dnnl::convolution_forward(pd);
       p->src = pd.src_desc(), p->wei = pd.weights_desc(), p->dst = pd.dst_desc();
       p->scratch = pd.scratchpad_desc();
-      p->userSrc = onednn::plainDesc(onednn::toDims(x.shape));
-      p->userDst = onednn::plainDesc(pd.dst_desc().dims());
+      if (nhwc_) {
+        const auto tag = channelsLast(x.rank());
+        p->userSrc = memory::desc(onednn::toDims(channelsFirst(x.shape)), memory::data_type::f32, tag);
+        p->userDst = memory::desc(pd.dst_desc().dims(), memory::data_type::f32, tag);
+      } else {
+        p->userSrc = onednn::plainDesc(onednn::toDims(x.shape));
+        p->userDst = onednn::plainDesc(pd.dst_desc().dims());
+      }
       p->userWei = onednn::plainDesc(weightDims(w.shape, g.group));
       if (hasBias) p->bias = pd.bias_desc();
       if (p->src != p->userSrc) p->toSrc = onednn::makeReorder(p->userSrc, p->src);
@@ -208,12 +251,15 @@ class ConvKernel : public Kernel {
 
   ConvAttrs attrs_;
   ConvFusion fusion_;
+  bool nhwc_;                                      // NhwcConv / NhwcFusedConv
   std::unique_ptr<onednn::PackedWeights> packed_;  // set when W is a float32 initializer
   onednn::PlanCache<ConvPlan> plans_;
 };
 
 ONNX_CPU_KERNEL("Conv", 1, ConvKernel);
 ONNXFLEET_KERNEL("com.microsoft", "FusedConv", 1, "cpu", ConvKernel);
+ONNXFLEET_KERNEL("com.microsoft", "NhwcConv", 1, "cpu", ConvKernel);
+ONNXFLEET_KERNEL("com.microsoft", "NhwcFusedConv", 1, "cpu", ConvKernel);
 ONNX_CPU_KERNEL("Conv", 11, ConvKernel);
 ONNX_CPU_KERNEL("Conv", 22, ConvKernel);
 

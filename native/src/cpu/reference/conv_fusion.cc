@@ -10,7 +10,7 @@
 namespace onnxfleet {
 
 ConvFusion::ConvFusion(const NodeDesc& node) {
-  if (node.opType != "FusedConv") return;
+  if (node.opType != "FusedConv" && node.opType != "NhwcFusedConv") return;
   const std::string a = node.getString("activation", "");
   const std::vector<float> p = node.getFloats("activation_params");
   auto param = [&](size_t i, float dflt) { return i < p.size() ? p[i] : dflt; };
@@ -29,6 +29,8 @@ ConvFusion::ConvFusion(const NodeDesc& node) {
     beta = param(1, std::numeric_limits<float>::max());
   } else if (a == "HardSigmoid") {
     act = Act::HardSigmoid, alpha = param(0, 0.2f), beta = param(1, 0.5f);
+  } else if (a == "QuickGelu") {
+    act = Act::QuickGelu, alpha = param(0, 1.702f);
   } else {
     throw Error("FusedConv activation '" + a + "' is not supported");
   }
@@ -61,6 +63,9 @@ void fuseTyped(const ConvFusion& f, const T* z, T* y, int64_t n, int threads) {
           break;
         case ConvFusion::Act::HardSigmoid:
           v = std::min(1.0, std::max(0.0, f.alpha * v + f.beta));
+          break;
+        case ConvFusion::Act::QuickGelu:
+          v = v / (1 + std::exp(-f.alpha * v));
           break;
       }
       y[i] = narrow<T>(v);

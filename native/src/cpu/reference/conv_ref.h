@@ -26,12 +26,13 @@ struct ConvGeometry {
 // Validates X/W/B shapes against the attributes and computes the geometry; throws a clear Error otherwise.
 ConvGeometry resolveConv(const ConvAttrs& a, const Shape& x, const Shape& w, const Shape* bias);
 
-// FusedConv (com.microsoft, as in onnxruntime): Y = activation(Conv(X, W, B) + Z), Z an optional 4th input
-// of Y's shape. Plain Conv nodes parse to Act::None.
+// FusedConv / NhwcFusedConv (com.microsoft, as in onnxruntime): Y = activation(Conv(X, W, B) + Z), Z an
+// optional 4th input of Y's shape. Plain Conv nodes parse to Act::None. Beyond onnxruntime's list, activation
+// "QuickGelu" (x * sigmoid(alpha * x), SiLU at alpha 1) is accepted.
 struct ConvFusion {
-  enum class Act { None, Relu, LeakyRelu, Tanh, Sigmoid, Clip, HardSigmoid };
+  enum class Act { None, Relu, LeakyRelu, Tanh, Sigmoid, Clip, HardSigmoid, QuickGelu };
   Act act = Act::None;
-  float alpha = 0.f, beta = 0.f;  // LeakyRelu slope; Clip min/max; HardSigmoid alpha/beta
+  float alpha = 0.f, beta = 0.f;  // LeakyRelu slope; Clip min/max; HardSigmoid alpha/beta; QuickGelu alpha
   explicit ConvFusion(const NodeDesc& node);
 };
 
