@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { coordinatorCommand } from './coordinator.js';
 import { batchCommand } from './batch.js';
+import { demoCommand } from './demo.js';
 import { demoModelCommand } from './demo-model.js';
 import { inferCommand } from './infer.js';
 import { jobCommand } from './job.js';
@@ -14,6 +15,7 @@ import { workerCommand } from './worker.js';
 export const commands: readonly (() => Command)[] = [
   runCommand,
   demoModelCommand,
+  demoCommand,
   // The cluster's processes.
   upCommand,
   workerCommand,
