@@ -9,6 +9,7 @@ import {
   inferRequestCodec,
   inferResponseCodec,
   UnavailableError,
+  ModelNotFoundError,
   asFleetError,
   FleetError,
   blobRefCodec,
@@ -16,6 +17,7 @@ import {
 } from '../protocol/index.js';
 import type { FleetConnection } from './connection.js';
 import { discardBlob, incoming, outgoing } from './large-messages.js';
+import { resolveModel } from './models.js';
 import { isNoResponders, isTimeout } from './nats-errors.js';
 import { feedsToWire, outputsFromWire } from './tensors.js';
 import { withClientSpan } from './trace.js';
@@ -117,15 +119,7 @@ export async function inferWithInfo(
         // The worker never read the request (or no longer needs it): its blob can go.
         void discardBlob(conn, out.blob);
         if (e instanceof FleetError) throw e;
-        if (isNoResponders(e)) {
-          throw new UnavailableError(
-            `no worker serves model '${model}' (no responders on ${conn.names.infer(model)})`,
-            {
-              model,
-              cause: e,
-            },
-          );
-        }
+        if (isNoResponders(e)) throw await noWorker(conn, model, e);
         if (isTimeout(e)) {
           throw new DeadlineExceededError(`infer on model '${model}' got no reply within ${timeoutMs} ms`, {
             model,
@@ -201,4 +195,26 @@ export function raceAbort<T>(
     );
     if (signal.aborted) abort();
   });
+}
+
+/**
+ * Why nobody answered: a model the index does not know is MODEL_NOT_FOUND; a known model that no worker serves
+ * right now (not placed yet, workers restarting) is UNAVAILABLE.
+ */
+async function noWorker(conn: FleetConnection, model: string, cause: unknown): Promise<FleetError> {
+  const where = `no responders on ${conn.names.infer(model)}`;
+  try {
+    await resolveModel(conn, model);
+  } catch (e) {
+    if (e instanceof ModelNotFoundError) {
+      return new ModelNotFoundError(
+        `model '${model}' is not in the model index and no worker serves it (${where})`,
+        {
+          model,
+          cause,
+        },
+      );
+    }
+  }
+  return new UnavailableError(`no worker serves model '${model}' right now (${where})`, { model, cause });
 }

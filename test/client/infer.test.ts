@@ -18,9 +18,10 @@ const { client, it } = natsSuite();
 const x = new Tensor('float32', Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3]);
 const ids = new Tensor('int64', [7n, 8n], [1, 2]);
 
-it('with no worker for the model, infer fails at once with UnavailableError naming the model', async (t) => {
+it('with no worker for the model, infer fails at once: UNAVAILABLE for a pushed model, MODEL_NOT_FOUND otherwise', async (t) => {
   const fleet = await client();
   const start = Date.now();
+  await fleet.pushModel(new Uint8Array([8, 7]), { name: 'nobody' });
   const e = await t.throwsAsync(fleet.infer('nobody', { x }, { timeoutMs: 10_000 }), {
     instanceOf: UnavailableError,
   });
@@ -28,6 +29,10 @@ it('with no worker for the model, infer fails at once with UnavailableError nami
   t.is(e!.model, 'nobody');
   t.regex(e!.message, /no worker serves model 'nobody'/);
   t.true(Date.now() - start < 5_000, 'no responders is reported without waiting for the timeout');
+  const unknown = await t.throwsAsync(fleet.infer('never_pushed', { x }, { timeoutMs: 10_000 }), {
+    instanceOf: ModelNotFoundError,
+  });
+  t.regex(unknown!.message, /'never_pushed' is not in the model index/);
 });
 
 it('a worker reply comes back as engine Tensors by name, with what was asked sent on the wire', async (t) => {

@@ -8,7 +8,7 @@ import {
   OverloadedError,
   PayloadTooLargeError,
   Tensor,
-  UnavailableError,
+  ModelNotFoundError,
 } from '../../client/index.js';
 import { natsServerAvailable } from '../helpers/nats-server.js';
 import { Cluster, demoInput, MODEL, maxAbsDiff } from './cluster.js';
@@ -65,7 +65,7 @@ it('bad input gets the right error code and the worker keeps serving', async (t)
   t.regex(e2!.message, /\[1, 3, 16, 16\]/);
   const missingInput = await t.throwsAsync(c.infer(MODEL, {}), { instanceOf: BadInputError });
   t.regex(missingInput!.message, /missing input 'images'/);
-  await t.throwsAsync(c.infer('no_such_model', demoInput(1)), { instanceOf: UnavailableError });
+  await t.throwsAsync(c.infer('no_such_model', demoInput(1)), { instanceOf: ModelNotFoundError });
 
   // Bytes that are not an InferRequest, and a request whose deadline has passed, sent by hand.
   const nc = c.connection.nc;
