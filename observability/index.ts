@@ -3,6 +3,8 @@
 // finds something configured.
 export {
   setupTelemetry,
+  withTelemetry,
+  telemetryAction,
   tracesConfigured,
   metricsPortOf,
   type Telemetry,
@@ -22,3 +24,11 @@ export { emitNodeSpans, hrTimeOf, wallOffsetUs, type NodeSpansInput } from './no
 export { ATTR, bindDims, formatShape, planAttributes } from './node-attributes.js';
 export { fleetMetrics, METRIC, type FleetMetrics } from './metrics.js';
 export { reportTelemetryError, telemetryErrorCount } from './report-once.js';
+export {
+  contextFromHeaders,
+  injectContext,
+  endWithError,
+  TRACE_HEADERS,
+  type HeaderReader,
+  type HeaderWriter,
+} from './propagation.js';

@@ -63,3 +63,30 @@ export function setupTelemetry(options: TelemetryOptions): Promise<Telemetry> {
   current = started;
   return started;
 }
+
+/**
+ * A command-line action wrapped in withTelemetry (no metrics endpoint: the command is short-lived), for
+ * commander's `.action(...)`.
+ */
+export function telemetryAction<A extends unknown[]>(
+  serviceName: string,
+  action: (...args: A) => Promise<void>,
+): (...args: A) => Promise<void> {
+  return (...args: A) => withTelemetry({ serviceName, metricsPort: 0 }, () => action(...args));
+}
+
+/**
+ * For a command that runs and exits: sets up telemetry, runs `fn`, and flushes and stops telemetry after it
+ * (whether `fn` resolves or throws), so the spans of a short-lived process are exported before it ends.
+ */
+export async function withTelemetry<T>(
+  options: TelemetryOptions,
+  fn: (telemetry: Telemetry) => Promise<T>,
+): Promise<T> {
+  const telemetry = await setupTelemetry(options);
+  try {
+    return await fn(telemetry);
+  } finally {
+    await telemetry.shutdown();
+  }
+}

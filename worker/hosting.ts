@@ -4,6 +4,7 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import { Svcm, type Service } from '@nats-io/services';
 import { packageVersion } from '../engine/version.js';
+import { fleetMetrics } from '../observability/index.js';
 import type { WorkerContext } from './context.js';
 import { HostedModel } from './hosted-model.js';
 import { inferHandler } from './infer-endpoint.js';
@@ -63,6 +64,7 @@ export class Hosting {
           ctx.options.cacheDir,
         );
         await this.pool.warm(model.ref.sha256, model.path, ctx.options.intraOp);
+        fleetMetrics().recordModelLoad(model.name, model.session.provider, model.loadMs);
         const unit = { spec, model };
         keep.set(spec.key, unit);
         added.push(unit);

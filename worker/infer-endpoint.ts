@@ -1,4 +1,5 @@
 // Online inference: the service endpoint on <prefix>.infer.<model> (queue group of the workers hosting it).
+import { SpanKind } from '@opentelemetry/api';
 import type { ServiceMsg } from '@nats-io/services';
 import type { Tensor } from '../engine/tensor.js';
 import { discardBlob, incoming, outgoing } from '../client/large-messages.js';
@@ -14,11 +15,11 @@ import {
   serviceStatus,
   tensorFromWire,
   tensorToWire,
-  UnavailableError,
   type WireTensor,
 } from '../protocol/index.js';
 import type { WorkerContext } from './context.js';
 import type { HostedModel } from './hosted-model.js';
+import { RequestSpan } from './request-span.js';
 
 export function inferHandler(ctx: WorkerContext, model: HostedModel) {
   return (err: Error | null, msg: ServiceMsg): void => {
@@ -59,12 +60,27 @@ export function checkOutputs(model: HostedModel, outputs: string[]): string[] {
 async function serveInfer(ctx: WorkerContext, model: HostedModel, msg: ServiceMsg): Promise<void> {
   const received = Date.now();
   let requestId = '';
+  const request = new RequestSpan(
+    'infer',
+    SpanKind.SERVER,
+    msg.headers,
+    {
+      'onnxfleet.model': model.name,
+      'onnxfleet.model.version': model.ref.version,
+      'onnxfleet.worker_id': ctx.workerId,
+      'messaging.system': 'nats',
+      'messaging.destination.name': msg.subject,
+    },
+    model.name,
+  );
   try {
-    if (ctx.draining) throw new UnavailableError(`worker ${ctx.workerId} is draining`, { model: model.name });
+    // No draining check here: while the service stops, its subscriptions hand over what NATS already
+    // delivered to this worker, and that work is ours to answer.
     const { bytes, blob } = await incoming(ctx.conn, msg, `infer request for model '${model.name}'`);
     void discardBlob(ctx.conn, blob);
     const req = inferRequestCodec.decode(bytes);
     requestId = req.requestId ?? '';
+    request.span.setAttribute('onnxfleet.request_id', requestId);
     if (req.model !== model.name) {
       throw new BadMessageError(
         `request names model '${req.model}' but was sent to the subject of '${model.name}'`,
@@ -87,7 +103,9 @@ async function serveInfer(ctx: WorkerContext, model: HostedModel, msg: ServiceMs
     const feeds = feedsFromWire(req.inputs, model.name);
     model.validate(feeds);
     const outputs = checkOutputs(model, req.outputs ?? []);
-    const r = await ctx.scheduler.submit(model, feeds, outputs, req.deadlineUnixMs ?? 0);
+    const r = await ctx.scheduler.submit(model, feeds, outputs, req.deadlineUnixMs ?? 0, {
+      context: request.context,
+    });
     model.requests++;
     const body = inferResponseCodec.encode({
       outputs: Object.entries(r.outputs).map(([name, t]) => tensorToWire(name, t)),
@@ -99,9 +117,11 @@ async function serveInfer(ctx: WorkerContext, model: HostedModel, msg: ServiceMs
     });
     const out = await outgoing(ctx.conn, body, `response of model '${model.name}'`);
     msg.respond(out.data, out.headers ? { headers: out.headers } : undefined);
+    request.ok();
   } catch (e) {
     model.errors++;
     const fe = asFleetError(e, { model: model.name, workerId: ctx.workerId });
+    request.fail(fe, fe.code);
     if (fe.code === 'INTERNAL') ctx.log.error({ err: e, model: model.name }, 'infer failed');
     const body = inferResponseCodec.encode({
       outputs: [],

@@ -4,6 +4,7 @@
 // `maxAttempts` deliveries is stored as a FAILED result instead of being retried forever.
 import { AckPolicy, type Consumer, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
+import { SpanKind } from '@opentelemetry/api';
 import { discardBlob, incoming, outgoing } from '../client/large-messages.js';
 import {
   asFleetError,
@@ -22,6 +23,7 @@ import {
 import type { WorkerContext } from './context.js';
 import type { HostedModel } from './hosted-model.js';
 import { checkOutputs, feedsFromWire } from './infer-endpoint.js';
+import { RequestSpan } from './request-span.js';
 
 // Errors that no retry can fix: the job ends at once with an error result.
 const FINAL_CODES = new Set(['BAD_INPUT', 'BAD_MESSAGE', 'MODEL_NOT_FOUND', 'PAYLOAD_TOO_LARGE']);
@@ -102,6 +104,16 @@ export class JobConsumer {
   private async handle(m: JsMsg): Promise<void> {
     const { ctx, model } = this;
     const attempt = m.info.deliveryCount;
+    // One `job` span per delivery, a child of the submitter's span (its context travels in the job's headers).
+    const job = new RequestSpan('job', SpanKind.CONSUMER, m.headers, {
+      'onnxfleet.model': model.name,
+      'onnxfleet.model.version': model.ref.version,
+      'onnxfleet.worker_id': ctx.workerId,
+      'onnxfleet.job.attempt': attempt,
+      'messaging.system': 'nats',
+      'messaging.destination.name': m.subject,
+    });
+    let failure: { error: unknown; code: string } | undefined;
     const keepLease = setInterval(() => m.working(), Math.max(100, ctx.options.ackWaitMs / 3));
     let req: JobRequest | undefined;
     let blob: BlobRef | undefined;
@@ -112,7 +124,9 @@ export class JobConsumer {
         blob = got.blob;
         req = jobRequestCodec.decode(got.bytes);
         checkJobId(req.jobId);
+        job.span.setAttribute('onnxfleet.job_id', req.jobId);
       } catch (e) {
+        failure = { error: e, code: asFleetError(e).code };
         // Undecodable: record the failure under the id the submitter gave (Nats-Msg-Id), then drop it.
         const id = m.headers?.get('Nats-Msg-Id') ?? '';
         if (/^[A-Za-z0-9_-]{1,128}$/.test(id)) {
@@ -130,6 +144,7 @@ export class JobConsumer {
         const e = asFleetError(
           new Error(`gave up after ${attempt - 1} deliveries: the workers running it failed or died`),
         );
+        failure = { error: e, code: e.code };
         await this.store(this.failed(req.jobId, req, e, attempt));
         await m.ackAck();
         void discardBlob(ctx.conn, blob);
@@ -139,7 +154,7 @@ export class JobConsumer {
       const feeds = feedsFromWire(req.inputs, model.name);
       model.validate(feeds);
       const outputs = checkOutputs(model, req.outputs ?? []);
-      const r = await ctx.scheduler.submit(model, feeds, outputs, 0);
+      const r = await ctx.scheduler.submit(model, feeds, outputs, 0, { context: job.context });
       model.requests++;
       await this.store({
         jobId: req.jobId,
@@ -158,6 +173,7 @@ export class JobConsumer {
     } catch (e) {
       model.errors++;
       const fe = asFleetError(e, { model: model.name, workerId: ctx.workerId });
+      failure = { error: fe, code: fe.code };
       if (req && (FINAL_CODES.has(fe.code) || attempt >= ctx.options.maxAttempts)) {
         try {
           await this.store(this.failed(req.jobId, req, fe, attempt));
@@ -175,6 +191,8 @@ export class JobConsumer {
       m.nak(Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)));
     } finally {
       clearInterval(keepLease);
+      if (failure) job.fail(failure.error, failure.code);
+      else job.ok();
     }
   }
 

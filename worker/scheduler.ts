@@ -1,7 +1,11 @@
 // The worker's run queue: bounded (OVERLOADED beyond it), deadline-aware (expired work is dropped before it
 // runs), and batching: when a pool thread frees up, queued requests of the same model with compatible shapes
 // are stacked into one engine run (optionally waiting up to a window for more to arrive).
+// Each engine run is a `session.run` span (with one child span per executed node when it is sampled): the
+// child of the request it serves, or for a batch, of its first sampled request, linked to every request span.
+import { type Context, type Link, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import type { Tensor } from '../engine/tensor.js';
+import { bindDims, endRunSpan, fleetMetrics, startRunSpan } from '../observability/index.js';
 import {
   DeadlineExceededError,
   OverloadedError,
@@ -12,12 +16,18 @@ import {
 import { batchKey, fromPool, poolInputs, splitOutputs, stackInputs } from './batching.js';
 import type { HostedModel } from './hosted-model.js';
 import type { EnginePool } from './pool/engine-pool.js';
+import type { PoolTensor, RunResult } from './pool/tasks.js';
 
 export interface WorkResult {
   outputs: Record<string, Tensor>;
   queueMs: number;
   runMs: number;
   batchSize: number;
+}
+
+export interface SubmitOptions {
+  /** The context of the request's span (the run's span is its child, or links to it when batched). */
+  context?: Context;
 }
 
 export interface SchedulerOptions {
@@ -35,6 +45,7 @@ interface WorkItem {
   enqueuedMs: number;
   key: string;
   rows: number;
+  context: Context;
   resolve(r: WorkResult): void;
   reject(e: FleetError): void;
 }
@@ -76,6 +87,7 @@ export class Scheduler {
     feeds: Record<string, Tensor>,
     outputs: string[],
     deadlineUnixMs: number,
+    options: SubmitOptions = {},
   ): Promise<WorkResult> {
     if (this.queue.length >= this.options.maxQueue) {
       this.stats.rejected++;
@@ -98,6 +110,7 @@ export class Scheduler {
         enqueuedMs: performance.now(),
         key: model.batchable ? `${model.ref.sha256}/${outputs.join(',')}/${batchKey(feeds)}` : '',
         rows: first?.dims[0] ?? 1,
+        context: options.context ?? ROOT_CONTEXT,
         resolve,
         reject,
       });
@@ -124,11 +137,13 @@ export class Scheduler {
             this.windowTimer = undefined;
             this.pump();
           }, this.options.batchWindowMs - waited);
+          fleetMetrics().setQueueDepth(QUEUE, this.queue.length);
           return;
         }
       }
       this.dispatch(this.takeBatch(head));
     }
+    fleetMetrics().setQueueDepth(QUEUE, this.queue.length);
     this.checkIdle();
   }
 
@@ -161,10 +176,12 @@ export class Scheduler {
 
   private dispatch(batch: WorkItem[]): void {
     this.running++;
+    fleetMetrics().setPoolUtilization(QUEUE, this.running / this.pool.threads);
     this.runBatch(batch)
       .catch(() => undefined)
       .finally(() => {
         this.running--;
+        fleetMetrics().setPoolUtilization(QUEUE, this.running / this.pool.threads);
         this.pump();
       });
   }
@@ -172,21 +189,37 @@ export class Scheduler {
   private async runBatch(batch: WorkItem[]): Promise<void> {
     const started = performance.now();
     const model = batch[0].model;
+    const inputs = batch.length === 1 ? poolInputs(batch[0].feeds) : stackInputs(batch.map((w) => w.feeds));
+    const run = startRunSpan(tracer, runSpanOptions(batch));
+    if (run.recording) markBatch(batch, run.span.spanContext());
+    const dims = run.recording ? bindDims(model.session.inputMetadata, byName(inputs)) : undefined;
     const task = {
       modelKey: model.ref.sha256,
       path: model.path,
       intraOpThreads: this.options.intraOpThreads,
       outputs: batch[0].outputs,
-      inputs: batch.length === 1 ? poolInputs(batch[0].feeds) : stackInputs(batch.map((w) => w.feeds)),
+      inputs,
+      profile: run.recording,
     };
-    let result;
+    let result: RunResult;
     try {
       result = await this.pool.run(task);
     } catch (e) {
+      endRunSpan(run, { error: e });
       if (batch.length > 1) return this.runEach(batch); // one bad request must not fail the others
       batch[0].reject(runError(e, model.name));
       return;
     }
+    const { session } = model;
+    const profile = result.profile && {
+      // The thread's clock offset, expressed against the offset endRunSpan adds.
+      startUs: result.profile.startUs + (result.wallOffsetUs ?? run.wallOffsetUs) - run.wallOffsetUs,
+      nodes: result.profile.nodes,
+    };
+    endRunSpan(run, { nodes: session.planNodes, provider: session.provider, profile, dims });
+    const metrics = fleetMetrics();
+    if (profile) metrics.recordRunProfile(model.name, session.provider, profile);
+    metrics.recordBatch(model.name, batch.length);
     this.stats.runs++;
     this.stats.itemsRun += batch.length;
     this.onBatch?.(model.name, batch.length);
@@ -217,6 +250,45 @@ export class Scheduler {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
+  }
+}
+
+const tracer = trace.getTracer('onnxfleet-worker');
+/** The label of the scheduler's queue and pool in the queue-depth and utilization metrics. */
+const QUEUE = 'engine';
+
+function byName(inputs: readonly PoolTensor[]): Record<string, PoolTensor> {
+  return Object.fromEntries(inputs.map((t) => [t.name, t]));
+}
+
+/** The run's parent (the first request whose span is sampled) and, for a batch, a link to every request. */
+function runSpanOptions(batch: readonly WorkItem[]) {
+  const parent = batch.find((w) => trace.getSpan(w.context)?.isRecording()) ?? batch[0];
+  const links: Link[] = [];
+  if (batch.length > 1) {
+    for (const w of batch) {
+      const sc = trace.getSpanContext(w.context);
+      if (sc && trace.isSpanContextValid(sc)) links.push({ context: sc });
+    }
+  }
+  return {
+    parentContext: parent.context,
+    attributes: { 'onnxfleet.model': parent.model.name, 'onnxfleet.batch.size': batch.length },
+    links,
+  };
+}
+
+/** Tells every request span which run served it (and with how many others). */
+function markBatch(batch: readonly WorkItem[], run: { traceId: string; spanId: string }): void {
+  for (const w of batch) {
+    const span = trace.getSpan(w.context);
+    if (!span?.isRecording()) continue;
+    span.setAttributes({
+      'onnxfleet.batch.size': batch.length,
+      'onnxfleet.batch.trace_id': run.traceId,
+      'onnxfleet.batch.span_id': run.spanId,
+    });
+    span.addEvent('batched', { 'onnxfleet.batch.size': batch.length, 'onnxfleet.batch.span_id': run.spanId });
   }
 }
 

@@ -4,6 +4,7 @@
 // caller directly and several requests are in flight along the pipeline at once.
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
 import type { ServiceMsg } from '@nats-io/services';
+import { type Context, SpanKind } from '@opentelemetry/api';
 import type { Tensor } from '../engine/tensor.js';
 import { discardBlob, incoming, outgoing } from '../client/large-messages.js';
 import {
@@ -17,12 +18,13 @@ import {
   InternalError,
   serviceStatus,
   tensorToWire,
-  UnavailableError,
   HEADERS,
 } from '../protocol/index.js';
 import type { WorkerContext } from './context.js';
 import type { HostedModel } from './hosted-model.js';
 import { feedsFromWire } from './infer-endpoint.js';
+import { RequestSpan } from './request-span.js';
+import { injectContext } from '../observability/index.js';
 import type { StageRole } from './units.js';
 
 export function stageHandler(ctx: WorkerContext, model: HostedModel, role: StageRole) {
@@ -37,8 +39,13 @@ export function stageHandler(ctx: WorkerContext, model: HostedModel, role: Stage
   };
 }
 
-/** The trace context of the incoming message, to carry to the next stage (nothing else is copied). */
-function traceHeaders(msg: ServiceMsg): MsgHdrs | undefined {
+/**
+ * The trace context for the next stage: this stage's span (so the next stage's spans are its children), or,
+ * when no propagator is installed (this process does not trace), the incoming context unchanged.
+ */
+function traceHeaders(msg: ServiceMsg, stage: Context): MsgHdrs | undefined {
+  const own = natsHeaders();
+  if (injectContext(stage, own)) return own;
   const parent = msg.headers?.get(HEADERS.traceparent);
   if (!parent) return undefined;
   const h = natsHeaders();
@@ -62,12 +69,30 @@ async function serveStage(
 ): Promise<void> {
   const what = `stage ${role.index + 1}/${role.count} of model '${role.model}'`;
   let requestId = '';
+  const request = new RequestSpan(
+    'infer',
+    SpanKind.SERVER,
+    msg.headers,
+    {
+      'onnxfleet.model': role.model,
+      'onnxfleet.model.version': model.ref.version,
+      'onnxfleet.stage.index': role.index,
+      'onnxfleet.stage.count': role.count,
+      'onnxfleet.stage.model': model.name,
+      'onnxfleet.worker_id': ctx.workerId,
+      'messaging.system': 'nats',
+      'messaging.destination.name': msg.subject,
+    },
+    model.name,
+  );
   try {
-    if (ctx.draining) throw new UnavailableError(`worker ${ctx.workerId} is draining`, { model: role.model });
+    // No draining check here: while the service stops, its subscriptions hand over what NATS already
+    // delivered to this worker, and that work is ours to answer.
     const { bytes, blob } = await incoming(ctx.conn, msg, `request for ${what}`);
     void discardBlob(ctx.conn, blob);
     const req = inferRequestCodec.decode(bytes);
     requestId = req.requestId ?? '';
+    request.span.setAttribute('onnxfleet.request_id', requestId);
     if (req.model !== role.model)
       throw new BadMessageError(`request names model '${req.model}' but reached ${what}`);
     if (req.deadlineUnixMs && Date.now() > req.deadlineUnixMs) {
@@ -92,7 +117,9 @@ async function serveStage(
         );
       }
     }
-    const r = await ctx.scheduler.submit(model, feeds, [], req.deadlineUnixMs ?? 0);
+    const r = await ctx.scheduler.submit(model, feeds, [], req.deadlineUnixMs ?? 0, {
+      context: request.context,
+    });
     model.requests++;
     const merged = { ...all, ...r.outputs };
     if (role.index === role.count - 1) {
@@ -111,6 +138,7 @@ async function serveStage(
       });
       const out = await outgoing(ctx.conn, body, `response of model '${role.model}'`);
       msg.respond(out.data, out.headers ? { headers: out.headers } : undefined);
+      request.ok();
       return;
     }
     const next = inferRequestCodec.encode({
@@ -124,15 +152,17 @@ async function serveStage(
       ctx.conn,
       next,
       `request for stage ${role.index + 2} of model '${role.model}'`,
-      traceHeaders(msg),
+      traceHeaders(msg, request.context),
     );
     ctx.conn.nc.publish(ctx.conn.names.stage(role.model, role.index + 1), out.data, {
       reply: msg.reply,
       ...(out.headers ? { headers: out.headers } : {}),
     });
+    request.ok();
   } catch (e) {
     model.errors++;
     const fe = asFleetError(e, { model: role.model, workerId: ctx.workerId });
+    request.fail(fe, fe.code);
     if (fe.code === 'INTERNAL')
       ctx.log.error({ err: e, model: role.model, stage: role.index }, 'stage failed');
     const body = inferResponseCodec.encode({

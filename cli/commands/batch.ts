@@ -6,6 +6,7 @@ import { positiveInt } from '../arguments.js';
 import { batchItems, writeBatchResults } from '../batch-io.js';
 import { clusterCommand, clusterFeeds, withClient, type ClusterFlags } from '../cluster.js';
 import { CliError } from '../fail.js';
+import { telemetryAction } from '../../observability/index.js';
 
 interface SubmitFlags extends ClusterFlags {
   inputs: string[];
@@ -161,7 +162,7 @@ export function batchCommand(): Command {
       .option('--wait', 'follow progress until the batch finishes', false)
       .option('--timeout-ms <ms>', 'with --wait: give up waiting after this long', positiveInt)
       .option('--output-dir <dir>', 'with --wait: write the results as `batch results` does')
-      .action(submit),
+      .action(telemetryAction('onnxfleet-client', submit)),
   );
   batch.addCommand(
     clusterCommand('status')
@@ -169,7 +170,7 @@ export function batchCommand(): Command {
       .argument('<id>', 'batch id')
       .option('--watch', 'follow progress (a progress bar on a terminal) until the batch finishes', false)
       .option('--timeout-ms <ms>', 'with --watch: give up after this long', positiveInt)
-      .action(status),
+      .action(telemetryAction('onnxfleet-client', status)),
   );
   batch.addCommand(
     clusterCommand('results')
@@ -179,7 +180,7 @@ export function batchCommand(): Command {
       )
       .argument('<id>', 'batch id')
       .requiredOption('--output-dir <dir>', 'directory to write into')
-      .action(results),
+      .action(telemetryAction('onnxfleet-client', results)),
   );
   return batch;
 }

@@ -1,7 +1,8 @@
 // `onnxfleet coordinator`: the control plane (placement, model splitting, batch jobs) until SIGINT/SIGTERM.
 import { Command, Option } from 'commander';
-import { pino } from 'pino';
-import { positiveInt } from '../arguments.js';
+import { pino, type Logger } from 'pino';
+import { nonNegativeInt, positiveInt } from '../arguments.js';
+import { setupTelemetry } from '../../observability/index.js';
 import { Coordinator } from '../../coordinator/index.js';
 
 interface CoordinatorFlags {
@@ -11,6 +12,7 @@ interface CoordinatorFlags {
   deadAfterMs?: number;
   cacheDir?: string;
   batches: boolean;
+  metricsPort?: number;
   logLevel: string;
 }
 
@@ -27,6 +29,11 @@ export function coordinatorCommand(): Command {
     )
     .option('--cache-dir <dir>', 'model file cache (default ~/.cache/onnxfleet/models)')
     .option('--no-batches', 'do not run batch jobs')
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus metrics on this port at /metrics (default: $ONNXFLEET_METRICS_PORT; 0: off)',
+      nonNegativeInt,
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
@@ -34,21 +41,33 @@ export function coordinatorCommand(): Command {
     )
     .action(async (flags: CoordinatorFlags) => {
       const log = pino({ name: 'onnxfleet-coordinator', level: flags.logLevel });
-      const c = await Coordinator.start(
-        {
-          connection: { servers: flags.nats, prefix: flags.prefix },
-          intervalMs: flags.intervalMs,
-          deadAfterMs: flags.deadAfterMs,
-          cacheDir: flags.cacheDir,
-          batches: flags.batches,
-        },
-        log,
-      );
-      process.stdout.write('coordinator ready\n');
-      await new Promise<void>((resolve) => {
-        process.once('SIGTERM', resolve);
-        process.once('SIGINT', resolve);
+      const telemetry = await setupTelemetry({
+        serviceName: 'onnxfleet-coordinator',
+        metricsPort: flags.metricsPort,
       });
-      await c.stop();
+      try {
+        await serve(flags, log);
+      } finally {
+        await telemetry.shutdown();
+      }
     });
+}
+
+async function serve(flags: CoordinatorFlags, log: Logger): Promise<void> {
+  const c = await Coordinator.start(
+    {
+      connection: { servers: flags.nats, prefix: flags.prefix },
+      intervalMs: flags.intervalMs,
+      deadAfterMs: flags.deadAfterMs,
+      cacheDir: flags.cacheDir,
+      batches: flags.batches,
+    },
+    log,
+  );
+  process.stdout.write('coordinator ready\n');
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  await c.stop();
 }

@@ -15,6 +15,7 @@ import {
   type FeedFlags,
 } from '../cluster.js';
 import { formatMs } from '../format.js';
+import { telemetryAction } from '../../observability/index.js';
 
 interface InferFlags extends ClusterFlags, FeedFlags {
   timeoutMs: number;
@@ -59,5 +60,5 @@ export function inferCommand(): Command {
       60_000,
     )
     .option('--output-dir <dir>', 'also write each output as <dir>/<name>.npy')
-    .action(infer);
+    .action(telemetryAction('onnxfleet-client', infer));
 }

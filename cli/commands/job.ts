@@ -16,6 +16,7 @@ import {
 } from '../cluster.js';
 import { CliError } from '../fail.js';
 import { formatMs } from '../format.js';
+import { telemetryAction } from '../../observability/index.js';
 
 interface WaitFlags {
   wait: boolean;
@@ -103,11 +104,11 @@ export function jobCommand(): Command {
       )
         .option('--job-id <id>', 'the job id (default random); resubmitting an id is a no-op')
         .option('--label <key=value>', 'a label copied into the result (repeatable)', collectLabel),
-    ).action(submit),
+    ).action(telemetryAction('onnxfleet-client', submit)),
   );
   job.addCommand(
     waitOptions(clusterCommand('get').description("print a job's result").argument('<id>', 'job id')).action(
-      get,
+      telemetryAction('onnxfleet-client', get),
     ),
   );
   return job;

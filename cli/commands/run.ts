@@ -7,6 +7,8 @@ import {
   InferenceSession,
   type Tensor,
 } from '../../engine/index.js';
+import { trace } from '@opentelemetry/api';
+import { tracedRun, withTelemetry } from '../../observability/index.js';
 import { collect, nonNegativeInt, positiveInt, splitAssignment } from '../arguments.js';
 import { buildFeeds } from '../feeds.js';
 import { printProfile } from '../profile.js';
@@ -32,6 +34,14 @@ function collectDim(spec: string, previous: Record<string, number> = {}): Record
 }
 
 async function run(model: string, flags: RunFlags): Promise<void> {
+  // With OTEL_* variables set, each timed run is a `session.run` trace with one span per node.
+  await withTelemetry({ serviceName: 'onnxfleet-run', metricsPort: 0 }, (telemetry) =>
+    runModel(model, flags, telemetry.tracing),
+  );
+}
+
+async function runModel(model: string, flags: RunFlags, traced: boolean): Promise<void> {
+  const tracer = traced ? trace.getTracer('onnxfleet-run') : undefined;
   const session = await InferenceSession.create(model, {
     intraOpNumThreads: flags.threads,
     graphOptimizationLevel: flags.optimization,
@@ -54,7 +64,9 @@ async function run(model: string, flags: RunFlags): Promise<void> {
     let outputs: Record<string, FetchValue> = {};
     for (let i = 0; i < flags.repeat; i++) {
       const start = performance.now();
-      outputs = await session.run(feeds);
+      outputs = tracer
+        ? await tracedRun(session, feeds, { tracer, attributes: { 'onnxfleet.model': model } })
+        : await session.run(feeds);
       times.push(performance.now() - start);
     }
     for (const name of session.outputNames)

@@ -1,7 +1,8 @@
 // `onnxfleet worker`: serve models from the cluster's model index over NATS until SIGINT/SIGTERM (then drain).
 import { Command, Option } from 'commander';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { nonNegativeInt, positiveInt } from '../arguments.js';
+import { setupTelemetry } from '../../observability/index.js';
 import { WorkerNode } from '../../worker/index.js';
 
 interface WorkerFlags {
@@ -21,6 +22,7 @@ interface WorkerFlags {
   memoryBudgetMb?: number;
   id?: string;
   heartbeatMs?: number;
+  metricsPort?: number;
   logLevel: string;
 }
 
@@ -58,6 +60,11 @@ export function workerCommand(): Command {
     )
     .option('--id <id>', 'stable worker id (default: random)')
     .option('--heartbeat-ms <ms>', 'presence heartbeat period (default 2000)', positiveInt)
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus metrics on this port at /metrics (default: $ONNXFLEET_METRICS_PORT; 0: off)',
+      nonNegativeInt,
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
@@ -65,40 +72,53 @@ export function workerCommand(): Command {
     )
     .action(async (flags: WorkerFlags) => {
       const log = pino({ name: 'onnxfleet-worker', level: flags.logLevel });
-      const node = await WorkerNode.start(
-        {
-          connection: { servers: flags.nats, prefix: flags.prefix },
-          models: (flags.models ?? '')
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean),
-          threads: flags.threads,
-          intraOp: flags.intraOp,
-          maxQueue: flags.maxQueue,
-          maxBatch: flags.maxBatch,
-          batchWindowMs: flags.batchWindowMs,
-          maxAttempts: flags.maxAttempts,
-          ackWaitMs: flags.ackWaitMs,
-          cacheDir: flags.cacheDir,
-          jobs: flags.jobs,
-          placement: flags.placement,
-          memoryBudgetBytes: flags.memoryBudgetMb === undefined ? undefined : flags.memoryBudgetMb * 2 ** 20,
-          workerId: flags.id,
-          heartbeatMs: flags.heartbeatMs,
-        },
-        log,
-      );
-      // Tests and supervisors wait for this line before sending work.
-      process.stdout.write(`worker ${node.id} ready\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGTERM', stop);
-          process.off('SIGINT', stop);
-          resolve();
-        };
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
+      // Traces from OTEL_* variables, metrics on --metrics-port; nothing configured: nothing installed.
+      const telemetry = await setupTelemetry({
+        serviceName: 'onnxfleet-worker',
+        metricsPort: flags.metricsPort,
       });
-      await node.drain();
+      try {
+        await serve(flags, log);
+      } finally {
+        await telemetry.shutdown(); // flush the last spans
+      }
     });
+}
+
+async function serve(flags: WorkerFlags, log: Logger): Promise<void> {
+  const node = await WorkerNode.start(
+    {
+      connection: { servers: flags.nats, prefix: flags.prefix },
+      models: (flags.models ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      threads: flags.threads,
+      intraOp: flags.intraOp,
+      maxQueue: flags.maxQueue,
+      maxBatch: flags.maxBatch,
+      batchWindowMs: flags.batchWindowMs,
+      maxAttempts: flags.maxAttempts,
+      ackWaitMs: flags.ackWaitMs,
+      cacheDir: flags.cacheDir,
+      jobs: flags.jobs,
+      placement: flags.placement,
+      memoryBudgetBytes: flags.memoryBudgetMb === undefined ? undefined : flags.memoryBudgetMb * 2 ** 20,
+      workerId: flags.id,
+      heartbeatMs: flags.heartbeatMs,
+    },
+    log,
+  );
+  // Tests and supervisors wait for this line before sending work.
+  process.stdout.write(`worker ${node.id} ready\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      resolve();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  await node.drain();
 }

@@ -2,7 +2,7 @@
 // a SIGKILLed worker loses nothing, every job ends with exactly one stored result, and inputs that cannot
 // succeed end as FAILED results instead of retrying forever.
 import test from 'ava';
-import { BadInputError, Tensor } from '../../client/index.js';
+import { BadInputError, Tensor, type FleetClient } from '../../client/index.js';
 import { natsServerAvailable } from '../helpers/nats-server.js';
 import { Cluster, demoInput, MODEL, maxAbsDiff } from './cluster.js';
 
@@ -20,8 +20,7 @@ test.after.always(async () => {
   await cluster?.stop();
 });
 
-async function storedResults(c: Cluster, prefix: string): Promise<number> {
-  const client = await c.connect({ prefix });
+async function storedResults(client: FleetClient): Promise<number> {
   const jsm = await client.connection.manager();
   return (await jsm.streams.info(client.connection.names.resultsStream)).state.messages;
 }
@@ -54,22 +53,23 @@ it('200 jobs on two workers, one SIGKILLed mid-run: every job completes exactly 
   const client = await cluster.connect({ prefix });
   await client.pushModel(cluster.modelPath, { name: MODEL });
   const args = ['--prefix', prefix, '--threads', '1', '--intra-op', '1', '--ack-wait-ms', '2000'];
-  const victim = await cluster.worker(args);
-  await cluster.worker(args);
   const n = 200;
+  const batch = 32; // images per job: enough work that the queue takes a few seconds to drain
   const ids: string[] = [];
+  // Queue everything first, so the kill lands while the workers are busy with it.
   for (let i = 0; i < n; i++)
-    ids.push(await client.submitJob(MODEL, demoInput(1000 + i, 8), { jobId: `job-${i}` }));
+    ids.push(await client.submitJob(MODEL, demoInput(1000 + i, batch), { jobId: `job-${i}` }));
+  const [victim] = await Promise.all([cluster.worker(args), cluster.worker(args)]);
   // Kill one worker once some results are in but well before all are.
-  while ((await storedResults(cluster, prefix)) < 20) await new Promise((r) => setTimeout(r, 20));
+  while ((await storedResults(client)) < 10) await new Promise((r) => setTimeout(r, 10));
   await victim.kill();
-  const atKill = await storedResults(cluster, prefix);
+  const atKill = await storedResults(client);
   t.true(atKill < n, `the kill came mid-run (${atKill} of ${n} done)`);
   const outcomes = await Promise.all(ids.map((id) => client.watchJob(id, { timeoutMs: 120_000 })));
-  t.is(await storedResults(cluster, prefix), n, 'exactly one stored result per job');
+  t.is(await storedResults(client), n, 'exactly one stored result per job');
   for (let i = 0; i < n; i++) {
     t.is(outcomes[i].state, 'SUCCEEDED', `job ${i}: ${outcomes[i].error?.message}`);
-    const want = (await cluster.reference.run(demoInput(1000 + i, 8))).probabilities as Tensor;
+    const want = (await cluster.reference.run(demoInput(1000 + i, batch))).probabilities as Tensor;
     if (maxAbsDiff(outcomes[i].outputs.probabilities, want) >= 1e-6) t.fail(`job ${i} output differs`);
   }
   const jsm = await client.connection.manager();
@@ -99,11 +99,20 @@ it('a job whose worker dies on every attempt ends FAILED after max attempts', as
   const ids: string[] = [];
   for (let i = 0; i < 40; i++) ids.push(await client.submitJob(MODEL, demoInput(i, 64)));
   const first = await cluster.worker(args);
-  while ((await storedResults(cluster, prefix)) < 2) await new Promise((r) => setTimeout(r, 10));
-  await first.kill(); // jobs it held are redelivered as attempt 2 > --max-attempts 1
+  // Kill it while it holds jobs (delivered, not acknowledged): those come back as attempt 2 > --max-attempts 1.
+  const jsm = await client.connection.manager();
+  const held = async () =>
+    (
+      await jsm.consumers.info(
+        client.connection.names.jobsStream,
+        client.connection.names.jobsConsumer(MODEL),
+      )
+    ).num_ack_pending;
+  while ((await storedResults(client)) < 2 || (await held()) < 1) await new Promise((r) => setTimeout(r, 5));
+  await first.kill();
   await cluster.worker(args);
   const outcomes = await Promise.all(ids.map((id) => client.watchJob(id, { timeoutMs: 120_000 })));
-  t.is(await storedResults(cluster, prefix), ids.length);
+  t.is(await storedResults(client), ids.length);
   const failed = outcomes.filter((o) => o.state === 'FAILED');
   t.true(failed.length > 0, 'jobs held by the killed worker failed');
   for (const f of failed) t.regex(f.error!.message, /gave up after 1 deliveries/);

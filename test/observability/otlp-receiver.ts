@@ -16,8 +16,9 @@ message Span {
   bytes trace_id = 1; bytes span_id = 2; string trace_state = 3; bytes parent_span_id = 4; fixed32 flags = 16;
   string name = 5; int32 kind = 6; fixed64 start_time_unix_nano = 7; fixed64 end_time_unix_nano = 8;
   repeated KeyValue attributes = 9; uint32 dropped_attributes_count = 10;
-  repeated Link links = 13; Status status = 15;
+  repeated Event events = 11; repeated Link links = 13; Status status = 15;
 }
+message Event { fixed64 time_unix_nano = 1; string name = 2; repeated KeyValue attributes = 3; }
 message Link { bytes trace_id = 1; bytes span_id = 2; string trace_state = 3; repeated KeyValue attributes = 4; }
 message Status { string message = 2; int32 code = 3; }
 message KeyValue { string key = 1; AnyValue value = 2; }
@@ -44,7 +45,13 @@ export interface ReceivedSpan {
   name: string;
   startNs: bigint;
   endNs: bigint;
+  /** SpanKind as OTLP numbers it: 1 internal, 2 server, 3 client, 4 producer, 5 consumer (0: unset). */
+  kind: number;
   attributes: Record<string, AttrValue>;
+  links: { traceId: string; spanId: string }[];
+  events: { name: string; attributes: Record<string, AttrValue> }[];
+  /** OTLP status code: 0 unset, 1 ok, 2 error. */
+  status: { code: number; message: string };
   resource: Record<string, AttrValue>;
   /** How it arrived: 'protobuf' or 'json'. */
   encoding: 'protobuf' | 'json';
@@ -69,8 +76,25 @@ interface Span {
   name: string;
   startTimeUnixNano: string | number;
   endTimeUnixNano: string | number;
+  kind?: number | string;
   attributes?: KeyValue[];
+  links?: { traceId: string | Uint8Array; spanId: string | Uint8Array }[];
+  events?: { name: string; attributes?: KeyValue[] }[];
+  status?: { code?: number | string; message?: string };
 }
+
+// The JSON encoding may spell enums by name.
+const KINDS = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
+const STATUS = ['UNSET', 'OK', 'ERROR'];
+const enumOf = (v: number | string | undefined, names: string[]) =>
+  v === undefined
+    ? 0
+    : typeof v === 'number'
+      ? v
+      : Math.max(
+          0,
+          names.findIndex((n) => v.endsWith(n)),
+        );
 interface Payload {
   resourceSpans?: { resource?: { attributes?: KeyValue[] }; scopeSpans?: { spans?: Span[] }[] }[];
 }
@@ -109,7 +133,11 @@ export function decodeTraces(body: Buffer, contentType: string): ReceivedSpan[] 
           name: s.name,
           startNs: BigInt(s.startTimeUnixNano),
           endNs: BigInt(s.endTimeUnixNano),
+          kind: enumOf(s.kind, KINDS),
           attributes: attrs(s.attributes),
+          links: (s.links ?? []).map((l) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId) })),
+          events: (s.events ?? []).map((e) => ({ name: e.name, attributes: attrs(e.attributes) })),
+          status: { code: enumOf(s.status?.code, STATUS), message: s.status?.message ?? '' },
           resource,
           encoding,
         });

@@ -1,5 +1,6 @@
 // What crosses between the worker's main thread and its pool threads (structured clone; inputs transferred).
 import type { TensorType } from '../../engine/dtype.js';
+import type { RunProfile } from '../../engine/index.js';
 import type { TensorData } from '../../engine/tensor.js';
 
 /** BroadcastChannel on which the main thread names models (by key) that pool threads should close. */
@@ -22,6 +23,8 @@ export interface RunTask {
   outputs: string[];
   /** Only open the session (warm-up at model load). */
   openOnly?: boolean;
+  /** Record per-node timings of this run (only when its `session.run` span is sampled). */
+  profile?: boolean;
 }
 
 export interface RunResult {
@@ -29,4 +32,8 @@ export interface RunResult {
   runMs: number;
   /** Which pool thread ran it (for stats). */
   threadId: number;
+  /** This run's per-node timings, when the task asked for them. */
+  profile?: RunProfile;
+  /** The thread's wall clock minus its performance clock (µs) when the run started: places the profile. */
+  wallOffsetUs?: number;
 }

@@ -1,7 +1,7 @@
 // A pool thread: runs tasks on sessions it opens once per model. Sessions of the same model file share one
 // compiled model (weights once per process) through the engine's native registry.
 import { BroadcastChannel, threadId } from 'node:worker_threads';
-import { InferenceSession, Tensor } from '../../engine/index.js';
+import { type FetchValue, InferenceSession, Tensor } from '../../engine/index.js';
 import { RELEASE_CHANNEL, type PoolTensor, type RunResult, type RunTask } from './tasks.js';
 
 const sessions = new Map<string, Promise<InferenceSession>>();
@@ -31,14 +31,37 @@ export default async function run(task: RunTask): Promise<RunResult> {
   if (task.openOnly) return { outputs: [], runMs: 0, threadId };
   const feeds: Record<string, Tensor> = {};
   for (const t of task.inputs) feeds[t.name] = new Tensor(t.type, t.data, t.dims);
+  if (task.profile) return profiledRun(session, task, feeds);
   const start = performance.now();
   const out = task.outputs.length ? await session.run(feeds, task.outputs) : await session.run(feeds);
   const runMs = performance.now() - start;
+  return { outputs: poolOutputs(out), runMs, threadId };
+}
+
+/** A run with per-node timings (its `session.run` span is sampled): the result carries this run's profile. */
+async function profiledRun(
+  session: InferenceSession,
+  task: RunTask,
+  feeds: Record<string, Tensor>,
+): Promise<RunResult> {
+  const wallOffsetUs = (Date.now() - (performance.timeOrigin + performance.now())) * 1e3;
+  const before = session.lastRunProfile;
+  const start = performance.now();
+  const out = task.outputs.length
+    ? await session.run(feeds, task.outputs, { profile: true })
+    : await session.run(feeds, { profile: true });
+  const runMs = performance.now() - start;
+  // A thread runs one task at a time, so a new lastRunProfile is this run's.
+  const profile = session.lastRunProfile !== before ? session.lastRunProfile : undefined;
+  return { outputs: poolOutputs(out), runMs, threadId, profile, wallOffsetUs };
+}
+
+function poolOutputs(out: Record<string, FetchValue>): PoolTensor[] {
   const outputs: PoolTensor[] = [];
   for (const [name, v] of Object.entries(out)) {
     if (!(v instanceof Tensor))
       throw new TypeError(`output '${name}' is not a tensor; only tensor outputs can be served`);
     outputs.push({ name, type: v.type, dims: [...v.dims], data: v.data });
   }
-  return { outputs, runMs, threadId };
+  return outputs;
 }
