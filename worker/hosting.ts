@@ -9,6 +9,7 @@ import type { WorkerContext } from './context.js';
 import { HostedModel } from './hosted-model.js';
 import { inferHandler } from './infer-endpoint.js';
 import { JobConsumer } from './job-consumer.js';
+import { pipelineTarget, wholeModelTarget } from './job-target.js';
 import type { EnginePool } from './pool/engine-pool.js';
 import { RELEASE_CHANNEL } from './pool/tasks.js';
 import { stageHandler } from './stage-endpoint.js';
@@ -99,8 +100,13 @@ export class Hosting {
 
     if (ctx.options.jobs) {
       for (const u of added) {
-        if (u.spec.stage) continue; // durable jobs of split models are not served yet
-        u.jobs = new JobConsumer(ctx, u.model);
+        const stage = u.spec.stage;
+        // A split model's jobs are taken by the hosts of its first stage and sent through the pipeline.
+        if (stage && stage.index > 0) continue;
+        const target = stage
+          ? pipelineTarget(ctx, stage.model, u.spec.version, u.model)
+          : wholeModelTarget(ctx, u.model);
+        u.jobs = new JobConsumer(ctx, target);
         await u.jobs.start();
       }
     }

@@ -21,8 +21,8 @@ import {
   type JobState,
 } from '../protocol/index.js';
 import type { WorkerContext } from './context.js';
-import type { HostedModel } from './hosted-model.js';
-import { checkOutputs, feedsFromWire } from './infer-endpoint.js';
+import { feedsFromWire } from './infer-endpoint.js';
+import type { JobTarget } from './job-target.js';
 import { RequestSpan } from './request-span.js';
 
 // Errors that no retry can fix: the job ends at once with an error result.
@@ -36,7 +36,7 @@ export class JobConsumer {
 
   constructor(
     private readonly ctx: WorkerContext,
-    private readonly model: HostedModel,
+    private readonly target: JobTarget,
   ) {}
 
   async start(): Promise<void> {
@@ -44,7 +44,7 @@ export class JobConsumer {
     await conn.ensureJobStreams();
     const names = conn.names;
     const jsm = await conn.manager();
-    const durable = names.jobsConsumer(this.model.name);
+    const durable = names.jobsConsumer(this.target.name);
     try {
       await jsm.consumers.info(names.jobsStream, durable);
     } catch {
@@ -52,7 +52,7 @@ export class JobConsumer {
         .add(names.jobsStream, {
           durable_name: durable,
           ack_policy: AckPolicy.Explicit,
-          filter_subject: names.jobs(this.model.name),
+          filter_subject: names.jobs(this.target.name),
           max_deliver: -1, // attempts are counted by the worker, which stores a FAILED result at the limit
           ack_wait: nanos(options.ackWaitMs),
           max_ack_pending: 10_000,
@@ -95,19 +95,19 @@ export class JobConsumer {
         }
       } catch (e) {
         if (this.stopped || this.ctx.conn.nc.isClosed()) break;
-        this.ctx.log.warn({ err: e, model: this.model.name }, 'job fetch failed; retrying');
+        this.ctx.log.warn({ err: e, model: this.target.name }, 'job fetch failed; retrying');
         await new Promise((r) => setTimeout(r, 500));
       }
     }
   }
 
   private async handle(m: JsMsg): Promise<void> {
-    const { ctx, model } = this;
+    const { ctx, target } = this;
     const attempt = m.info.deliveryCount;
     // One `job` span per delivery, a child of the submitter's span (its context travels in the job's headers).
     const job = new RequestSpan('job', SpanKind.CONSUMER, m.headers, {
-      'onnxfleet.model': model.name,
-      'onnxfleet.model.version': model.ref.version,
+      'onnxfleet.model': target.name,
+      'onnxfleet.model.version': target.version,
       'onnxfleet.worker_id': ctx.workerId,
       'onnxfleet.job.attempt': attempt,
       'messaging.system': 'nats',
@@ -120,7 +120,7 @@ export class JobConsumer {
     const started = performance.now();
     try {
       try {
-        const got = await incoming(ctx.conn, m, `job for model '${model.name}'`);
+        const got = await incoming(ctx.conn, m, `job for model '${target.name}'`);
         blob = got.blob;
         req = jobRequestCodec.decode(got.bytes);
         checkJobId(req.jobId);
@@ -132,7 +132,7 @@ export class JobConsumer {
         if (/^[A-Za-z0-9_-]{1,128}$/.test(id)) {
           await this.store(this.failed(id, undefined, asFleetError(e), attempt));
         }
-        ctx.log.warn({ err: e, model: model.name, seq: m.seq }, 'dropped an undecodable job');
+        ctx.log.warn({ err: e, model: target.name, seq: m.seq }, 'dropped an undecodable job');
         m.term();
         return;
       }
@@ -151,16 +151,14 @@ export class JobConsumer {
         return;
       }
       this.event(req.jobId, 'RUNNING', attempt);
-      const feeds = feedsFromWire(req.inputs, model.name);
-      model.validate(feeds);
-      const outputs = checkOutputs(model, req.outputs ?? []);
-      const r = await ctx.scheduler.submit(model, feeds, outputs, 0, { context: job.context });
-      model.requests++;
+      const feeds = feedsFromWire(req.inputs, target.name);
+      const outputs = await target.run(feeds, req.outputs ?? [], job.context);
+      target.hosted.requests++;
       await this.store({
         jobId: req.jobId,
-        model: model.name,
+        model: target.name,
         state: 'SUCCEEDED',
-        outputs: Object.entries(r.outputs).map(([name, t]) => tensorToWire(name, t)),
+        outputs: Object.entries(outputs).map(([name, t]) => tensorToWire(name, t)),
         workerId: ctx.workerId,
         attempts: attempt,
         submittedUnixMs: req.submittedUnixMs,
@@ -171,8 +169,8 @@ export class JobConsumer {
       await m.ackAck();
       void discardBlob(ctx.conn, blob);
     } catch (e) {
-      model.errors++;
-      const fe = asFleetError(e, { model: model.name, workerId: ctx.workerId });
+      target.hosted.errors++;
+      const fe = asFleetError(e, { model: target.name, workerId: ctx.workerId });
       failure = { error: fe, code: fe.code };
       if (req && (FINAL_CODES.has(fe.code) || attempt >= ctx.options.maxAttempts)) {
         try {
@@ -199,7 +197,7 @@ export class JobConsumer {
   private failed(jobId: string, req: JobRequest | undefined, e: FleetError, attempt: number): JobResult {
     return {
       jobId,
-      model: this.model.name,
+      model: this.target.name,
       state: 'FAILED',
       outputs: [],
       error: errorToWire(e),

@@ -109,7 +109,7 @@ it('a model larger than every worker budget is split into stages automatically a
   ]);
   try {
     for (let i = 0; i < 3; i++)
-      await cluster.worker(['--prefix', prefix, '--no-jobs', '--memory-budget-mb', '5'], { placed: true });
+      await cluster.worker(['--prefix', prefix, '--memory-budget-mb', '5'], { placed: true });
     const path = join(cluster.dir, 'mlp.onnx');
     buildMlp(path);
     await client.pushModel(path, { name: 'mlp' });
@@ -140,6 +140,18 @@ it('a model larger than every worker budget is split into stages automatically a
         Array.from(outs[i].y.data as Float32Array),
         Array.from(want.data as Float32Array),
         `request ${i} bitwise`,
+      );
+    }
+    // Durable jobs for a split model go through the pipeline too.
+    const jobs = await Promise.all(inputs.slice(0, 4).map((f) => client.submitJob('mlp', f)));
+    for (let i = 0; i < jobs.length; i++) {
+      const r = await client.watchJob(jobs[i], { timeoutMs: 60_000 });
+      t.is(r.state, 'SUCCEEDED', r.error?.message);
+      const want = (await reference.run(inputs[i])).y as Tensor;
+      t.deepEqual(
+        Array.from(r.outputs.y.data as Float32Array),
+        Array.from(want.data as Float32Array),
+        `job ${i} bitwise`,
       );
     }
     await reference.release();
