@@ -1,17 +1,20 @@
 // A pipeline stage of a split model. Stage 0 listens on <prefix>.infer.<model> (clients address the model as if
-// it were whole), stage k>0 on <prefix>.stage.<model>.<k>. Each stage runs its piece, then publishes the
-// tensors later stages need to the next stage with the caller's reply subject, so the last stage answers the
-// caller directly and several requests are in flight along the pipeline at once.
+// it were whole), stage k>0 on <prefix>.stage.<model>.<k>. Each stage runs its piece, then sends the tensors
+// later stages need to the next stage as a request and relays the answer back, so a missing or slow next stage
+// becomes a typed error for the caller (UNAVAILABLE, DEADLINE_EXCEEDED) rather than a lost request. Stages
+// hold no thread while they wait, so several requests are in flight along the pipeline at once.
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
 import type { ServiceMsg } from '@nats-io/services';
 import { type Context, SpanKind } from '@opentelemetry/api';
 import type { Tensor } from '../engine/tensor.js';
+import { isNoResponders, isTimeout } from '../client/nats-errors.js';
 import { discardBlob, incoming, outgoing } from '../client/large-messages.js';
 import {
   asFleetError,
   BadInputError,
   BadMessageError,
   DeadlineExceededError,
+  UnavailableError,
   errorToWire,
   inferRequestCodec,
   inferResponseCodec,
@@ -23,9 +26,13 @@ import {
 import type { WorkerContext } from './context.js';
 import type { HostedModel } from './hosted-model.js';
 import { feedsFromWire } from './infer-endpoint.js';
+
 import { RequestSpan } from './request-span.js';
 import { injectContext } from '../observability/index.js';
 import type { StageRole } from './units.js';
+
+/** How long a stage waits for the rest of the pipeline when the request has no deadline. */
+const NEXT_STAGE_TIMEOUT_MS = 60_000;
 
 export function stageHandler(ctx: WorkerContext, model: HostedModel, role: StageRole) {
   return (err: Error | null, msg: ServiceMsg): void => {
@@ -154,10 +161,40 @@ async function serveStage(
       `request for stage ${role.index + 2} of model '${role.model}'`,
       traceHeaders(msg, request.context),
     );
-    ctx.conn.nc.publish(ctx.conn.names.stage(role.model, role.index + 1), out.data, {
-      reply: msg.reply,
-      ...(out.headers ? { headers: out.headers } : {}),
-    });
+    const nextSubject = ctx.conn.names.stage(role.model, role.index + 1);
+    const remainingMs = req.deadlineUnixMs
+      ? Math.max(1, req.deadlineUnixMs - Date.now())
+      : NEXT_STAGE_TIMEOUT_MS;
+    let answer;
+    try {
+      answer = await ctx.conn.nc.request(nextSubject, out.data, {
+        timeout: remainingMs,
+        ...(out.headers ? { headers: out.headers } : {}),
+      });
+    } catch (e) {
+      void discardBlob(ctx.conn, out.blob);
+      if (isNoResponders(e)) {
+        throw new UnavailableError(
+          `stage ${role.index + 2}/${role.count} of model '${role.model}' has no worker right now`,
+          {
+            model: role.model,
+            cause: e,
+          },
+        );
+      }
+      if (isTimeout(e)) {
+        throw new DeadlineExceededError(
+          `stage ${role.index + 2}/${role.count} of model '${role.model}' did not answer in time`,
+          {
+            model: role.model,
+            cause: e,
+          },
+        );
+      }
+      throw e;
+    }
+    // The answer (outputs or a typed error, possibly an Object Store reference) goes back as it came.
+    msg.respond(answer.data, answer.headers ? { headers: answer.headers } : undefined);
     request.ok();
   } catch (e) {
     model.errors++;
