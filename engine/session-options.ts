@@ -30,6 +30,12 @@ export interface RunOptions {
   tag?: string;
   /** Record per-node start/end times for this run (for spans and profiles). */
   profile?: boolean;
+  /**
+   * Run on the calling thread instead of a libuv pool thread. For worker threads that do nothing else (a
+   * piscina pool): no thread hop, and no limit from the libuv pool's size (UV_THREADPOOL_SIZE, 4 by default)
+   * on how many runs proceed at once. Never use it on a thread whose event loop must stay responsive.
+   */
+  blocking?: boolean;
 }
 
 export interface ResolvedOptions {

@@ -198,7 +198,10 @@ export class InferenceSession {
     const startUs = (performance.timeOrigin + performance.now()) * 1e3;
     let result;
     try {
-      result = await native().run(handle, nativeFeeds, { threads: this.options.threads, profile });
+      const runOptions = { threads: this.options.threads, profile };
+      result = options.blocking
+        ? native().runSync(handle, nativeFeeds, runOptions)
+        : await native().run(handle, nativeFeeds, runOptions);
     } catch (e) {
       throw new RuntimeError((e as Error).message, { cause: e });
     }

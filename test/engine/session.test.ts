@@ -34,6 +34,23 @@ test('runs a model and matches hand-computed values', async (t) => {
   await s.release();
 });
 
+test('a blocking run (for pool threads) gives the same outputs on the calling thread', async (t) => {
+  const s = await InferenceSession.create(affineModel());
+  const x = new Tensor('float32', Float32Array.from([1, 2, 3, -1, -2, -3]), [2, 3]);
+  let tickedDuringRun = false;
+  setImmediate(() => (tickedDuringRun = true));
+  const y = (await s.run({ x }, ['y'], { blocking: true })).y as Tensor;
+  // The native run happened inside run() itself: it finished without an event-loop turn (an async run
+  // completes through libuv, after the setImmediate callback).
+  t.false(tickedDuringRun);
+  t.deepEqual(Array.from(y.data as Float32Array), [3, -1, 2.5, -1, 3, -0.5]);
+  let tickedDuringAsyncRun = false;
+  setImmediate(() => (tickedDuringAsyncRun = true));
+  await s.run({ x });
+  t.true(tickedDuringAsyncRun);
+  await s.release();
+});
+
 test('fetches select outputs', async (t) => {
   const s = await InferenceSession.create(affineModel());
   const out = await s.run({ x: new Tensor('float32', new Float32Array(3), [1, 3]) }, ['z']);

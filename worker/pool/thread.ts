@@ -33,7 +33,10 @@ export default async function run(task: RunTask): Promise<RunResult> {
   for (const t of task.inputs) feeds[t.name] = new Tensor(t.type, t.data, t.dims);
   if (task.profile) return profiledRun(session, task, feeds);
   const start = performance.now();
-  const out = task.outputs.length ? await session.run(feeds, task.outputs) : await session.run(feeds);
+  // This thread only runs models: run on it directly rather than hopping to the libuv pool.
+  const out = task.outputs.length
+    ? await session.run(feeds, task.outputs, { blocking: true })
+    : await session.run(feeds, { blocking: true });
   const runMs = performance.now() - start;
   return { outputs: poolOutputs(out), runMs, threadId };
 }
@@ -48,8 +51,8 @@ async function profiledRun(
   const before = session.lastRunProfile;
   const start = performance.now();
   const out = task.outputs.length
-    ? await session.run(feeds, task.outputs, { profile: true })
-    : await session.run(feeds, { profile: true });
+    ? await session.run(feeds, task.outputs, { profile: true, blocking: true })
+    : await session.run(feeds, { profile: true, blocking: true });
   const runMs = performance.now() - start;
   // A thread runs one task at a time, so a new lastRunProfile is this run's.
   const profile = session.lastRunProfile !== before ? session.lastRunProfile : undefined;
