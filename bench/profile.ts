@@ -36,7 +36,7 @@ const wall: number[] = [];
 const perNode = new Map<number, { name: string; op: string; us: number[] }>();
 for (let i = 0; i < repeat; i++) {
   const t0 = performance.now();
-  await session.run(feeds, { profile: true } as never);
+  await session.run(feeds, { profile: true });
   wall.push(performance.now() - t0);
   for (const n of session.lastRunProfile?.nodes ?? []) {
     const op = n.domain ? `${n.domain}.${n.opType}` : n.opType;

@@ -60,8 +60,19 @@ function packageRoot(): string {
   return dirname(dirname(fileURLToPath(import.meta.url)));
 }
 
+/**
+ * libgomp reads its settings once, when the addon (which links it) is loaded. By default its idle threads spin
+ * for a long time after each parallel region, which is fastest on an idle machine but starves everything else
+ * on a busy one (bert_small 2.3-4.7x onnxruntime's latency under load, 1.25x with a short spin; a worker's
+ * NATS thread stalled). A short spin keeps most of the idle-machine speed. The user's own settings win.
+ */
+function tuneOpenMp(): void {
+  if (process.env.OMP_WAIT_POLICY === undefined) process.env.GOMP_SPINCOUNT ??= '10000';
+}
+
 export function native(): NativeAddon {
   if (addon) return addon;
+  tuneOpenMp();
   const root = packageRoot();
   const candidates = [
     process.env.ONNXFLEET_NATIVE,

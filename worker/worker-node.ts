@@ -48,10 +48,6 @@ export class WorkerNode {
     log: Logger = pino({ name: 'onnxfleet-worker' }),
   ): Promise<WorkerNode> {
     const options = resolveWorkerOptions(input);
-    // OpenMP threads that spin after each parallel region starve this process's NATS I/O thread on small
-    // machines (measured: p99 324 ms -> 30 ms at one client); a worker waits passively unless told otherwise.
-    // Read by libgomp when the engine's addon loads, which has not happened yet here.
-    process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
     const workerId = options.workerId ?? `w-${nuid.next().slice(-10).toLowerCase()}`;
     const conn = await FleetConnection.open({ ...options.connection, name: `onnxfleet-worker ${workerId}` });
     const pool = new EnginePool(options.threads);

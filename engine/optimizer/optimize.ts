@@ -15,6 +15,7 @@ import { foldConstants } from './passes/fold-constants.js';
 import { foldConvBatchNorm } from './passes/fold-conv-batchnorm.js';
 import { foldShapeOps } from './passes/fold-shape-ops.js';
 import { foldTransposeIntoGemm, foldTransposeIntoMatMul } from './passes/fold-transpose-matmul.js';
+import { fuseAttention } from './passes/fuse-attention.js';
 import { fuseBiasGelu } from './passes/fuse-bias-gelu.js';
 import { fuseConvActivation } from './passes/fuse-conv-activation.js';
 import { fuseGelu } from './passes/fuse-gelu.js';
@@ -39,8 +40,7 @@ export const PASSES: readonly Pass[] = [
   fuseBiasGelu,
   fuseLayerNorm,
   fuseSkipLayerNorm,
-  // fuse-attention stays out of the list until its MultiHeadAttention takes the mask the way onnxruntime's
-  // contrib op does (key_padding_mask, not a [B,1,1,T] attention_bias), so saved optimized models load there.
+  fuseAttention,
   fuseSilu,
   fuseConvActivation,
   foldTransposeIntoMatMul,

@@ -89,11 +89,16 @@ modelTest(
   'bert_small: 9 decomposed LayerNorms -> LayerNormalization -> SkipLayerNormalization',
   async (t) => {
     const { path, feeds: f } = benchmarkModel('bert_small');
-    const ln = await compareOnOff(t, path, ['fuse-layer-norm'], f);
+    // Attention fusion (tested on its own) moves the hidden states by ~1e-6 either way; keep it out of both.
+    const ln = await compareOnOff(t, path, ['fuse-layer-norm'], f, {
+      disabledOptimizers: ['fuse-attention'],
+    });
     t.is(ln.off.ReduceMean, 18);
     t.is(ln.on.ReduceMean ?? 0, 0);
     t.is(ln.on['com.microsoft.SkipLayerNormalization'], 9);
-    const skip = await compareOnOff(t, path, ['fuse-skip-layer-norm'], f);
+    const skip = await compareOnOff(t, path, ['fuse-skip-layer-norm'], f, {
+      disabledOptimizers: ['fuse-attention'],
+    });
     t.is(skip.off.LayerNormalization, 9);
     t.is(skip.on.LayerNormalization ?? 0, 0);
     // Each residual Add goes, and so does the bias Add of the 8 attention/FFN output projections.

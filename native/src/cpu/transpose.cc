@@ -1,10 +1,27 @@
 // Transpose: a strided copy (contiguous inner runs copied in bulk, unit-stride dims moved inward by 16x16
 // tiles, all split over threads). A permutation that only moves size-1 dims is a reshape: the output aliases.
 #include "core/kernel.h"
+#include "core/parallel.h"
 #include "cpu/util/shape_util.h"
 
 namespace onnxfleet {
 namespace {
+
+// NCHW -> NHWC with few channels (e.g. RGB): one pass over the pixels, gathering each pixel's channels; the
+// tiled strided copy spends most of its time on 3-wide tiles here.
+void toChannelsLast(const Tensor& x, Tensor& y, int threads) {
+  const int64_t N = x.shape[0], C = x.shape[1], HW = x.shape[2] * x.shape[3];
+  const float* src = x.as<float>();
+  float* dst = y.as<float>();
+  parallelFor(threads, N * HW, 16384, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t n = i / HW, p = i % HW;
+      const float* s = src + n * C * HW + p;
+      float* d = dst + i * C;
+      for (int64_t c = 0; c < C; ++c) d[c] = s[c * HW];
+    }
+  });
+}
 
 class TransposeKernel : public Kernel {
  public:
@@ -51,6 +68,10 @@ class TransposeKernel : public Kernel {
       unpackBits(x.data, a.as<uint8_t>(), x.numel(), bits);
       stridedCopy(DType::UInt8, b.data, a.data, 0, out, strides, ctx.threads(), "Transpose");
       packBits(b.as<uint8_t>(), y.data, y.numel(), bits);
+      return;
+    }
+    if (x.dtype == DType::Float && r == 4 && perm == std::vector<int64_t>{0, 2, 3, 1} && x.shape[1] <= 8) {
+      toChannelsLast(x, y, ctx.threads());  // an image entering a channels-last region (nhwc-layout)
       return;
     }
     stridedCopy(x.dtype, y.data, x.data, 0, out, strides, ctx.threads(), "Transpose");
