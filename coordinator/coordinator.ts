@@ -40,7 +40,7 @@ export class Coordinator {
     const c = new Coordinator(conn, options, log, registry, new Splitter(conn, options, log));
     await conn.ensureJobStreams();
     if (options.batches) {
-      c.batches = new BatchManager(conn, log);
+      c.batches = new BatchManager(conn, log, { leaseMs: options.batchLeaseMs });
       await c.batches.start();
     }
     await c.tick();

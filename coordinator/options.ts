@@ -15,6 +15,8 @@ export interface CoordinatorOptions {
   dims: Record<string, number>;
   /** Serve batch jobs (shard, track, assemble). */
   batches: boolean;
+  /** How long a batch stays claimed by a coordinator that stopped renewing it (a SIGKILLed one). */
+  batchLeaseMs: number;
 }
 
 export function resolveCoordinatorOptions(o: Partial<CoordinatorOptions> = {}): CoordinatorOptions {
@@ -26,5 +28,6 @@ export function resolveCoordinatorOptions(o: Partial<CoordinatorOptions> = {}): 
       o.cacheDir ?? process.env.ONNXFLEET_CACHE_DIR ?? join(homedir(), '.cache', 'onnxfleet', 'models'),
     dims: o.dims ?? {},
     batches: o.batches ?? true,
+    batchLeaseMs: o.batchLeaseMs ?? 10_000,
   };
 }

@@ -12,6 +12,7 @@ interface CoordinatorFlags {
   deadAfterMs?: number;
   cacheDir?: string;
   batches: boolean;
+  batchLeaseMs?: number;
   metricsPort?: number;
   logLevel: string;
 }
@@ -29,6 +30,11 @@ export function coordinatorCommand(): Command {
     )
     .option('--cache-dir <dir>', 'model file cache (default ~/.cache/onnxfleet/models)')
     .option('--no-batches', 'do not run batch jobs')
+    .option(
+      '--batch-lease-ms <ms>',
+      'a batch claimed by a coordinator that stops renewing it is taken over after this',
+      positiveInt,
+    )
     .option(
       '--metrics-port <port>',
       'serve Prometheus metrics on this port at /metrics (default: $ONNXFLEET_METRICS_PORT; 0: off)',
@@ -61,6 +67,7 @@ async function serve(flags: CoordinatorFlags, log: Logger): Promise<void> {
       deadAfterMs: flags.deadAfterMs,
       cacheDir: flags.cacheDir,
       batches: flags.batches,
+      batchLeaseMs: flags.batchLeaseMs,
     },
     log,
   );

@@ -1,5 +1,5 @@
-// Batch jobs end to end: a real nats-server, real worker processes, and the coordinator's BatchManager in a
-// child process that is SIGKILLed mid-batch and replaced. The assembled result lists every item exactly once,
+// Batch jobs end to end: a real nats-server, real worker processes, and a real `onnxfleet coordinator` process
+// that is SIGKILLed mid-batch and restarted. The assembled result lists every item exactly once,
 // in input order, equal to the in-process engine's outputs; per-item failures are listed at their indices.
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -17,7 +17,7 @@ import {
 } from '../../client/index.js';
 import { readNpy, writeNpy } from '../../engine/index.js';
 import { Cluster, demoInput, MODEL, maxAbsDiff } from '../e2e/cluster.js';
-import { startBatchManager, type BatchManagerProcess } from '../helpers/batch-manager-process.js';
+import { startCoordinator, type WorkerProcess } from '../helpers/worker-process.js';
 import { natsServerAvailable } from '../helpers/nats-server.js';
 
 const missing = natsServerAvailable();
@@ -29,7 +29,15 @@ const ITEMS = Number(process.env.ONNXFLEET_BATCH_ITEMS ?? 10_000);
 const LEASE_MS = 2000;
 
 let cluster: Cluster;
-let manager: BatchManagerProcess;
+let manager: WorkerProcess;
+// The real `onnxfleet coordinator` process (placement and batches); killed and restarted mid-batch.
+const coordinator = () =>
+  startCoordinator(cluster.server.url, [
+    '--batch-lease-ms',
+    String(LEASE_MS),
+    '--cache-dir',
+    join(cluster.dir, 'coordinator'),
+  ]);
 
 test.before(async () => {
   if (missing) return;
@@ -38,7 +46,7 @@ test.before(async () => {
     cluster.worker(['--threads', '1', '--intra-op', '1']),
     cluster.worker(['--threads', '1', '--intra-op', '1']),
   ]);
-  manager = await startBatchManager(cluster.server.url, { leaseMs: LEASE_MS });
+  manager = await coordinator();
 });
 
 test.after.always(async () => {
@@ -103,7 +111,7 @@ it('items with a wrong shape are listed as FAILED with BAD_INPUT at their indice
   }
 });
 
-it(`a batch of ${ITEMS} items survives a SIGKILLed batch manager and assembles in order`, async (t) => {
+it(`a batch of ${ITEMS} items survives a SIGKILLed coordinator and assembles in order`, async (t) => {
   const seed = 10_000;
   const jobsBefore = (await streamState('jobs')).last_seq;
   const resultsBefore = (await streamState('results')).messages;
@@ -131,7 +139,7 @@ it(`a batch of ${ITEMS} items survives a SIGKILLed batch manager and assembles i
         doneAtKill = s.done;
         replaced = manager
           .kill()
-          .then(() => startBatchManager(cluster.server.url, { leaseMs: LEASE_MS }))
+          .then(() => coordinator())
           .then((m) => {
             manager = m;
           });
