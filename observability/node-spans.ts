@@ -18,6 +18,12 @@ export interface NodeSpansInput {
    * SDK does. Default: measured now.
    */
   wallOffsetUs?: number;
+  /**
+   * Wall-clock bounds (microseconds) of the enclosing run span. Node times come from another thread's clock
+   * (a pool thread) and Date.now()'s millisecond offset, so they can stray by up to a millisecond; they are
+   * clamped into the run span so the trace nests.
+   */
+  withinUs?: readonly [number, number];
 }
 
 /** Wall-clock offset of the performance clock, in microseconds (see NodeSpansInput.wallOffsetUs). */
@@ -37,13 +43,15 @@ export function emitNodeSpans(tracer: Tracer, parent: Context, input: NodeSpansI
   const { nodes, profile } = input;
   const attributes = planAttributes(nodes, input.provider, input.dims);
   const startUs = profile.startUs + (input.wallOffsetUs ?? wallOffsetUs());
+  const [lo, hi] = input.withinUs ?? [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
+  const at = (ns: number) => Math.min(hi, Math.max(lo, startUs + ns / 1e3));
   for (const t of profile.nodes) {
     const span = tracer.startSpan(
       t.opType,
-      { kind: SpanKind.INTERNAL, startTime: hrTimeOf(startUs, t.startNs), attributes: attributes[t.index] },
+      { kind: SpanKind.INTERNAL, startTime: hrTimeOf(at(t.startNs)), attributes: attributes[t.index] },
       parent,
     );
-    span.end(hrTimeOf(startUs, t.endNs));
+    span.end(hrTimeOf(at(t.endNs)));
   }
   return profile.nodes.length;
 }

@@ -45,6 +45,8 @@ export interface RunSpan {
   readonly parentContext: Context;
   /** Wall clock minus performance clock when the run started (see NodeSpansInput.wallOffsetUs). */
   readonly wallOffsetUs: number;
+  /** Performance-clock microseconds at the span's start (node spans are kept inside the run span). */
+  readonly startUs: number;
 }
 
 export type RunSpanResult =
@@ -59,29 +61,32 @@ export type RunSpanResult =
     }
   | { error: unknown };
 
-const now = (offsetUs: number) => hrTimeOf((performance.timeOrigin + performance.now()) * 1e3 + offsetUs);
+const clockUs = () => (performance.timeOrigin + performance.now()) * 1e3;
+const now = (offsetUs: number) => hrTimeOf(clockUs() + offsetUs);
 
 /** Starts the `session.run` span now. Cheap when tracing is off: the API's no-op span. */
 export function startRunSpan(tracer: Tracer, options: RunSpanOptions = {}): RunSpan {
   const parentContext = options.parentContext ?? context.active();
   const offsetUs = wallOffsetUs();
+  const startUs = clockUs();
   const span = tracer.startSpan(
     RUN_SPAN,
     {
       kind: SpanKind.INTERNAL,
-      startTime: now(offsetUs),
+      startTime: hrTimeOf(startUs + offsetUs),
       attributes: options.attributes,
       links: options.links,
     },
     parentContext,
   );
-  return { span, recording: span.isRecording(), tracer, parentContext, wallOffsetUs: offsetUs };
+  return { span, recording: span.isRecording(), tracer, parentContext, wallOffsetUs: offsetUs, startUs };
 }
 
 /** Ends the `session.run` span now, with the node spans of the profile or the run's error. Never throws. */
 export function endRunSpan(run: RunSpan, result: RunSpanResult): void {
   if (!run.recording) return;
-  const endTime = now(run.wallOffsetUs);
+  const endUs = clockUs();
+  const endTime = hrTimeOf(endUs + run.wallOffsetUs);
   try {
     if ('error' in result) {
       const e = result.error;
@@ -96,6 +101,7 @@ export function endRunSpan(run: RunSpan, result: RunSpanResult): void {
           provider: result.provider,
           dims: result.dims,
           wallOffsetUs: run.wallOffsetUs,
+          withinUs: [run.startUs + run.wallOffsetUs, endUs + run.wallOffsetUs],
         });
         run.span.setAttribute('onnxfleet.nodes_executed', count);
       }

@@ -107,16 +107,7 @@ async function serveInfer(ctx: WorkerContext, model: HostedModel, msg: ServiceMs
       context: request.context,
     });
     model.requests++;
-    const body = inferResponseCodec.encode({
-      outputs: Object.entries(r.outputs).map(([name, t]) => tensorToWire(name, t)),
-      workerId: ctx.workerId,
-      requestId,
-      queueMs: r.queueMs,
-      runMs: r.runMs,
-      batchSize: r.batchSize,
-    });
-    const out = await outgoing(ctx.conn, body, `response of model '${model.name}'`);
-    msg.respond(out.data, out.headers ? { headers: out.headers } : undefined);
+    await respondOutputs(ctx, msg, model.name, requestId, r.outputs, r);
     request.ok();
   } catch (e) {
     model.errors++;
@@ -132,4 +123,25 @@ async function serveInfer(ctx: WorkerContext, model: HostedModel, msg: ServiceMs
     // Header values cannot hold newlines; the full message is in the body.
     msg.respondError(serviceStatus(fe.code), fe.message.replace(/\s+/g, ' ').slice(0, 200), body);
   }
+}
+
+/** Answers a request with its outputs (through the Object Store when they exceed max_payload). */
+export async function respondOutputs(
+  ctx: WorkerContext,
+  msg: ServiceMsg,
+  model: string,
+  requestId: string,
+  outputs: Record<string, Tensor>,
+  stats: { queueMs: number; runMs: number; batchSize: number },
+): Promise<void> {
+  const body = inferResponseCodec.encode({
+    outputs: Object.entries(outputs).map(([name, t]) => tensorToWire(name, t)),
+    workerId: ctx.workerId,
+    requestId,
+    queueMs: stats.queueMs,
+    runMs: stats.runMs,
+    batchSize: stats.batchSize,
+  });
+  const out = await outgoing(ctx.conn, body, `response of model '${model}'`);
+  msg.respond(out.data, out.headers ? { headers: out.headers } : undefined);
 }

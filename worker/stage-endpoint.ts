@@ -25,7 +25,7 @@ import {
 } from '../protocol/index.js';
 import type { WorkerContext } from './context.js';
 import type { HostedModel } from './hosted-model.js';
-import { feedsFromWire } from './infer-endpoint.js';
+import { feedsFromWire, respondOutputs } from './infer-endpoint.js';
 
 import { RequestSpan } from './request-span.js';
 import { injectContext } from '../observability/index.js';
@@ -135,16 +135,7 @@ async function serveStage(
         throw new InternalError(`${what} did not receive or produce output '${missing[0]}'`, {
           model: role.model,
         });
-      const body = inferResponseCodec.encode({
-        outputs: wanted.map((o) => tensorToWire(o, merged[o])),
-        workerId: ctx.workerId,
-        requestId,
-        queueMs: r.queueMs,
-        runMs: r.runMs,
-        batchSize: r.batchSize,
-      });
-      const out = await outgoing(ctx.conn, body, `response of model '${role.model}'`);
-      msg.respond(out.data, out.headers ? { headers: out.headers } : undefined);
+      await respondOutputs(ctx, msg, role.model, requestId, pick(merged, wanted), r);
       request.ok();
       return;
     }

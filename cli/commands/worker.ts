@@ -1,13 +1,11 @@
 // `onnxfleet worker`: serve models from the cluster's model index over NATS until SIGINT/SIGTERM (then drain).
-import { Command, Option } from 'commander';
-import { pino, type Logger } from 'pino';
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
 import { nonNegativeInt, positiveInt } from '../arguments.js';
-import { setupTelemetry } from '../../observability/index.js';
+import { runService, serviceCommand, type ServiceFlags } from '../service-process.js';
 import { WorkerNode } from '../../worker/index.js';
 
-interface WorkerFlags {
-  nats?: string;
-  prefix?: string;
+interface WorkerFlags extends ServiceFlags {
   models?: string;
   threads?: number;
   intraOp?: number;
@@ -22,15 +20,11 @@ interface WorkerFlags {
   memoryBudgetMb?: number;
   id?: string;
   heartbeatMs?: number;
-  metricsPort?: number;
-  logLevel: string;
 }
 
 export function workerCommand(): Command {
-  return new Command('worker')
+  return serviceCommand('worker')
     .description('serve models over NATS: online requests (request/reply) and durable jobs (JetStream)')
-    .option('--nats <url>', 'NATS server URL (default: $NATS_URL or nats://127.0.0.1:4222)')
-    .option('--prefix <prefix>', 'subject and bucket prefix', 'onnxfleet')
     .option(
       '--models <names>',
       'comma-separated models to serve, each NAME or NAME@VERSION (pushed with `onnxfleet models push`)',
@@ -60,32 +54,10 @@ export function workerCommand(): Command {
     )
     .option('--id <id>', 'stable worker id (default: random)')
     .option('--heartbeat-ms <ms>', 'presence heartbeat period (default 2000)', positiveInt)
-    .option(
-      '--metrics-port <port>',
-      'serve Prometheus metrics on this port at /metrics (default: $ONNXFLEET_METRICS_PORT; 0: off)',
-      nonNegativeInt,
-    )
-    .addOption(
-      new Option('--log-level <level>', 'log level')
-        .choices(['debug', 'info', 'warn', 'error'])
-        .default('info'),
-    )
-    .action(async (flags: WorkerFlags) => {
-      const log = pino({ name: 'onnxfleet-worker', level: flags.logLevel });
-      // Traces from OTEL_* variables, metrics on --metrics-port; nothing configured: nothing installed.
-      const telemetry = await setupTelemetry({
-        serviceName: 'onnxfleet-worker',
-        metricsPort: flags.metricsPort,
-      });
-      try {
-        await serve(flags, log);
-      } finally {
-        await telemetry.shutdown(); // flush the last spans
-      }
-    });
+    .action((flags: WorkerFlags) => runService('worker', flags, (log) => start(flags, log)));
 }
 
-async function serve(flags: WorkerFlags, log: Logger): Promise<void> {
+async function start(flags: WorkerFlags, log: Logger): Promise<{ ready: string; stop: () => Promise<void> }> {
   const node = await WorkerNode.start(
     {
       connection: { servers: flags.nats, prefix: flags.prefix },
@@ -109,16 +81,5 @@ async function serve(flags: WorkerFlags, log: Logger): Promise<void> {
     },
     log,
   );
-  // Tests and supervisors wait for this line before sending work.
-  process.stdout.write(`worker ${node.id} ready\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      resolve();
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
-  await node.drain();
+  return { ready: `worker ${node.id} ready`, stop: () => node.drain() };
 }
