@@ -16,7 +16,7 @@ if (missing) test(`chaos skipped: ${missing}`, (t) => t.pass());
 
 const JOBS = 1000;
 // Images per job: enough work that draining the queue takes a while.
-const BATCH = 32;
+const BATCH = 64;
 const WORKER_ARGS = ['--threads', '1', '--intra-op', '1', '--heartbeat-ms', '300', '--ack-wait-ms', '2000'];
 
 let cluster: Cluster;
@@ -55,24 +55,33 @@ it('1000 durable jobs survive random worker kills and a coordinator restart, eac
   coordinator = await startCoordinator(cluster.server.url, coordinatorArgs);
   const live = await Promise.all([0, 1, 2].map(() => cluster.worker(WORKER_ARGS, { placed: true })));
 
+  // Kills are tied to progress, not to the clock, so they land mid-run however fast the queue drains: a random
+  // worker at 10%, 30%, 50% and 70% of the results (replaced by a fresh one that starts in the background),
+  // and the coordinator at 40%.
   const random = mulberry32(2024);
+  const killAt = [0.1, 0.3, 0.5, 0.7].map((f) => f * JOBS);
+  const restartAt = 0.4 * JOBS;
+  const starting: Promise<unknown>[] = [];
   let kills = 0;
   let coordinatorRestarted = false;
   const deadline = Date.now() + 240_000;
-  while ((await stored()).messages < JOBS) {
-    if (Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 1000 + random() * 1500));
-    if ((await stored()).messages >= JOBS) break;
-    const victim = live.splice(Math.floor(random() * live.length), 1)[0];
-    await victim.kill();
-    kills++;
-    live.push(await cluster.worker(WORKER_ARGS, { placed: true }));
-    if (!coordinatorRestarted && (await stored()).messages > JOBS / 3) {
-      await coordinator!.kill();
-      coordinator = await startCoordinator(cluster.server.url, coordinatorArgs);
-      coordinatorRestarted = true;
+  for (;;) {
+    const done = (await stored()).messages;
+    if (done >= JOBS || Date.now() > deadline) break;
+    if (kills < killAt.length && done >= killAt[kills] && live.length >= 2) {
+      const victim = live.splice(Math.floor(random() * live.length), 1)[0];
+      await victim.kill();
+      kills++;
+      starting.push(cluster.worker(WORKER_ARGS, { placed: true }).then((w) => live.push(w)));
     }
+    if (!coordinatorRestarted && done >= restartAt) {
+      await coordinator!.kill();
+      coordinatorRestarted = true;
+      starting.push(startCoordinator(cluster.server.url, coordinatorArgs).then((c) => (coordinator = c)));
+    }
+    await new Promise((r) => setTimeout(r, 20));
   }
+  await Promise.all(starting);
   const state = await stored();
   t.log(`${kills} worker kills, coordinator restarted: ${coordinatorRestarted}`);
   t.true(kills >= 2, 'workers were killed during the run');
