@@ -5,6 +5,7 @@
 import { pino, type Logger } from 'pino';
 import { FleetConnection } from '../client/connection.js';
 import { modelPlacementCodec, type ModelPlacement, type WorkerInfo } from '../protocol/index.js';
+import { fleetMetrics } from '../observability/index.js';
 import { BatchManager } from './batch/index.js';
 import { currentPlacements, latestModels, liveWorkers } from './cluster-view.js';
 import { resolveCoordinatorOptions, type CoordinatorOptions } from './options.js';
@@ -87,8 +88,10 @@ export class Coordinator {
     }
     const desired = decidePlacement({ models, workers, current, rates: this.rates, plans });
     const kv = await this.conn.kv(this.conn.names.placementBucket);
+    let changes = 0;
     for (const [name, p] of desired) {
       if (samePlacement(current.get(name), p)) continue;
+      changes++;
       await kv.put(name, modelPlacementCodec.encode(p));
       this.log.info(
         { model: name, workers: p.workers, stages: p.stages.map((s) => s.workers), reason: p.reason },
@@ -102,6 +105,30 @@ export class Coordinator {
       }
     }
     this.placements = desired;
+    const all = [...desired.values()];
+    const served = (p: ModelPlacement) =>
+      p.stages.length ? p.stages.every((st) => st.workers.length > 0) : p.workers.length > 0;
+    fleetMetrics().recordPlacementRound({
+      workers: workers.length,
+      placed: all.filter((p) => !p.stages.length && served(p)).length,
+      split: all.filter((p) => p.stages.length > 0 && served(p)).length,
+      unplaced: all.filter((p) => !served(p)).length,
+      changes,
+    });
+    await this.recordQueueDepths();
+  }
+
+  /** Durable jobs waiting per model, for dashboards and autoscaling on queue depth. */
+  private async recordQueueDepths(): Promise<void> {
+    try {
+      const jsm = await this.conn.manager();
+      for await (const c of jsm.consumers.list(this.conn.names.jobsStream)) {
+        const model = (c.config.filter_subject ?? '').split('.').pop() ?? c.name;
+        fleetMetrics().setQueueDepth(`jobs:${model}`, c.num_pending + c.num_ack_pending);
+      }
+    } catch {
+      /* no jobs stream yet */
+    }
   }
 
   /** Requests per second per model, from the counters workers report in presence. */

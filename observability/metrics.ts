@@ -21,6 +21,9 @@ export const METRIC = {
   poolUtilization: 'onnxfleet_pool_utilization_ratio',
   arenaBytes: 'onnxfleet_arena_bytes',
   modelLoadDuration: 'onnxfleet_model_load_duration_seconds',
+  clusterWorkers: 'onnxfleet_cluster_workers',
+  clusterModels: 'onnxfleet_cluster_models',
+  placementChanges: 'onnxfleet_placement_changes_total',
 } as const;
 
 export interface FleetMetrics {
@@ -38,6 +41,14 @@ export interface FleetMetrics {
   setArenaBytes(model: string, bytes: number, device?: string): void;
   /** Time to fetch, load and compile a model. */
   recordModelLoad(model: string, provider: string, ms: number): void;
+  /** One coordinator placement round: live workers, models by state, placements it changed. */
+  recordPlacementRound(round: {
+    workers: number;
+    placed: number;
+    split: number;
+    unplaced: number;
+    changes: number;
+  }): void;
 }
 
 interface Instruments {
@@ -49,6 +60,9 @@ interface Instruments {
   poolUtilization: Gauge;
   arenaBytes: Gauge;
   modelLoadDuration: Histogram;
+  clusterWorkers: Gauge;
+  clusterModels: Gauge;
+  placementChanges: Counter;
 }
 
 function instruments(): Instruments {
@@ -82,6 +96,15 @@ function instruments(): Instruments {
       description: 'Time to load and compile a model, by model and provider',
       unit: 's',
       advice: { explicitBucketBoundaries: LOAD_BUCKETS_S },
+    }),
+    clusterWorkers: meter.createGauge(METRIC.clusterWorkers, {
+      description: 'Live workers (recent heartbeat), as the coordinator sees them',
+    }),
+    clusterModels: meter.createGauge(METRIC.clusterModels, {
+      description: 'Models in the index by placement state (placed, split, unplaced)',
+    }),
+    placementChanges: meter.createCounter('onnxfleet_placement_changes', {
+      description: 'Placement entries the coordinator rewrote (model moved, replicas changed, split)',
     }),
   };
 }
@@ -120,6 +143,13 @@ function bind(i: Instruments): FleetMetrics {
     },
     recordModelLoad(model, provider, ms) {
       i.modelLoadDuration.record(ms / 1e3, { model, provider });
+    },
+    recordPlacementRound(r) {
+      i.clusterWorkers.record(r.workers);
+      i.clusterModels.record(r.placed, { state: 'placed' });
+      i.clusterModels.record(r.split, { state: 'split' });
+      i.clusterModels.record(r.unplaced, { state: 'unplaced' });
+      if (r.changes) i.placementChanges.add(r.changes);
     },
   };
 }

@@ -7,6 +7,7 @@ import test from 'ava';
 import { InferenceSession, ModelBuilder, mulberry32, Tensor } from '../../engine/index.js';
 import { currentPlacements } from '../../coordinator/cluster-view.js';
 import { natsServerAvailable } from '../helpers/nats-server.js';
+import { freePort } from '../observability/free-port.js';
 import { startCoordinator, type WorkerProcess } from '../helpers/worker-process.js';
 import { Cluster, demoInput, MODEL, maxAbsDiff } from '../e2e/cluster.js';
 
@@ -16,6 +17,7 @@ if (missing) test(`placement e2e skipped: ${missing}`, (t) => t.pass());
 
 let cluster: Cluster;
 let coordinator: WorkerProcess;
+let metricsPort = 0;
 
 /** An MLP with 6 MiB of weights: 256 -> 1024 -> 1024 -> 256 (the middle layer alone is 4 MiB). */
 function buildMlp(path: string): void {
@@ -49,6 +51,7 @@ async function until<T>(what: string, get: () => Promise<T | undefined>, timeout
 test.before(async () => {
   if (missing) return;
   cluster = await Cluster.start();
+  metricsPort = await freePort();
   coordinator = await startCoordinator(cluster.server.url, [
     '--interval-ms',
     '300',
@@ -56,6 +59,8 @@ test.before(async () => {
     '2000',
     '--cache-dir',
     join(cluster.dir, 'coord'),
+    '--metrics-port',
+    String(metricsPort),
   ]);
 });
 
@@ -86,6 +91,13 @@ it('models in the index are placed on two workers, and move off a worker that di
     return p && p.workers.length === 2 && !p.workers.includes(victim.id) ? p : undefined;
   });
   t.false(moved.workers.includes(victim.id));
+  // The coordinator's metrics: two live workers after the kill, the model placed, placement changes counted.
+  const scrape = await until('coordinator metrics after the move', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    return /^onnxfleet_cluster_workers(\{[^}]*\})? 2$/m.test(text) ? text : undefined;
+  });
+  t.regex(scrape, /^onnxfleet_cluster_models\{[^}]*state="placed"[^}]*\} 1$/m);
+  t.regex(scrape, /^onnxfleet_placement_changes_total(\{[^}]*\})? [2-9]\d*$/m);
   // Served by the survivors (retry while the new replica loads).
   const again = await until('an answer after the move', async () =>
     cluster.client.infer(MODEL, demoInput(6), { timeoutMs: 10_000 }).catch(() => undefined),

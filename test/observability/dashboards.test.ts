@@ -89,6 +89,7 @@ async function exportedNames(): Promise<Set<string>> {
     m.setPoolUtilization('engine', 0.5);
     m.setArenaBytes('demo', 1024);
     m.recordModelLoad('demo', 'cpu', 12);
+    m.recordPlacementRound({ workers: 2, placed: 1, split: 1, unplaced: 0, changes: 1 });
     await session.release();
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     return new Set(
