@@ -18,7 +18,7 @@ enum class Format { Unknown, Jpeg, Png, Tiff, Webp, Jpeg2000, Bmp, Pnm };
 struct FormatInfo {
   const char* name;
   const char* library;
-  const char* package;  // Debian package
+  const char* package;                                            // Debian package
   DecodeResult (*decode)(const uint8_t*, size_t, DecodedImage&);  // null: built without the library
 };
 
@@ -56,14 +56,22 @@ struct FormatInfo {
 
 FormatInfo infoOf(Format f) {
   switch (f) {
-    case Format::Jpeg: return {"JPEG", "libjpeg", "libjpeg-dev (libjpeg62-turbo-dev)", ONNXFLEET_JPEG};
-    case Format::Png: return {"PNG", "libpng", "libpng-dev", ONNXFLEET_PNG};
-    case Format::Tiff: return {"TIFF", "libtiff", "libtiff-dev", ONNXFLEET_TIFF};
-    case Format::Webp: return {"WebP", "libwebp", "libwebp-dev", ONNXFLEET_WEBP};
-    case Format::Jpeg2000: return {"JPEG 2000", "OpenJPEG (libopenjp2)", "libopenjp2-7-dev", ONNXFLEET_JPEG2000};
-    case Format::Bmp: return {"BMP", "stb_image (libstb)", "libstb-dev", ONNXFLEET_STB};
-    case Format::Pnm: return {"PNM", "stb_image (libstb)", "libstb-dev", ONNXFLEET_STB};
-    default: return {"unknown", "", "", nullptr};
+    case Format::Jpeg:
+      return {"JPEG", "libjpeg", "libjpeg-dev (libjpeg62-turbo-dev)", ONNXFLEET_JPEG};
+    case Format::Png:
+      return {"PNG", "libpng", "libpng-dev", ONNXFLEET_PNG};
+    case Format::Tiff:
+      return {"TIFF", "libtiff", "libtiff-dev", ONNXFLEET_TIFF};
+    case Format::Webp:
+      return {"WebP", "libwebp", "libwebp-dev", ONNXFLEET_WEBP};
+    case Format::Jpeg2000:
+      return {"JPEG 2000", "OpenJPEG (libopenjp2)", "libopenjp2-7-dev", ONNXFLEET_JPEG2000};
+    case Format::Bmp:
+      return {"BMP", "stb_image (libstb)", "libstb-dev", ONNXFLEET_STB};
+    case Format::Pnm:
+      return {"PNM", "stb_image (libstb)", "libstb-dev", ONNXFLEET_STB};
+    default:
+      return {"unknown", "", "", nullptr};
   }
 }
 
@@ -114,12 +122,14 @@ class ImageDecoderKernel : public Kernel {
       throw Error(std::string("PNM variant P") + static_cast<char>(data[1]) +
                   " is not supported: only binary PGM (P5) and PPM (P6) are decoded");
     if (format != Format::Unknown && !info.decode)
-      throw Error(std::string("cannot decode ") + info.name + ": onnxfleet was built without " + info.library +
-                  "; install the Debian package " + info.package + " and rebuild the addon (npm run build)");
+      throw Error(std::string("cannot decode ") + info.name + ": onnxfleet was built without " +
+                  info.library + "; install the Debian package " + info.package +
+                  " and rebuild the addon (npm run build)");
     DecodedImage img;
     const DecodeResult r = format == Format::Unknown ? DecodeResult{DecodeStatus::Invalid, "unknown format"}
                                                      : info.decode(data, size, img);
-    if (r.status == DecodeStatus::Unsupported) throw Error(std::string("cannot decode ") + info.name + ": " + r.why);
+    if (r.status == DecodeStatus::Unsupported)
+      throw Error(std::string("cannot decode ") + info.name + ": " + r.why);
     if (r.status == DecodeStatus::Invalid) {
       ctx.allocOutput(0, DType::UInt8, {0, 0, channels});
       return;
