@@ -20,6 +20,10 @@ export interface PushOptions {
   stages?: number;
   /** Ask the coordinator for this many replicas (default: by demand). */
   replicas?: number;
+  /** Largest batch workers form for this model (default: each worker's --max-batch). */
+  maxBatch?: number;
+  /** How long workers wait for requests to batch with, in ms (default: each worker's --batch-window-ms). */
+  batchWindowMs?: number;
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -57,6 +61,8 @@ export async function pushModel(
     fileName: typeof source === 'string' ? basename(source) : '',
     stages: options.stages ?? 0,
     replicas: options.replicas ?? 0,
+    maxBatch: options.maxBatch ?? 0,
+    ...(options.batchWindowMs !== undefined ? { batchWindowMs: options.batchWindowMs } : {}),
   };
   const index = await conn.modelIndex();
   const encoded = modelRefCodec.encode(ref);

@@ -85,6 +85,10 @@ export interface ModelRef {
   stages?: number;
   /** Replicas wanted (0/undefined: by demand). */
   replicas?: number;
+  /** Largest batch for this model in every worker (0/undefined: the worker's --max-batch). */
+  maxBatch?: number;
+  /** Batching window for this model in ms (undefined: the worker's --batch-window-ms). */
+  batchWindowMs?: number;
 }
 
 export interface LoadedModel {
@@ -350,6 +354,10 @@ export const modelRefCodec = codec<ModelRef>(
     fileName: (p.fileName as string) ?? '',
     stages: (p.stages as number) ?? 0,
     replicas: (p.replicas as number) ?? 0,
+    maxBatch: (p.maxBatch as number) ?? 0,
+    ...(p.batchWindowMs !== undefined && p.batchWindowMs !== null
+      ? { batchWindowMs: p.batchWindowMs as number }
+      : {}),
   }),
   false,
 );

@@ -129,14 +129,16 @@ export class Scheduler {
       this.dropExpired();
       const head = this.queue[0];
       if (!head) break;
-      if (head.key && this.options.batchWindowMs > 0 && this.options.maxBatch > 1) {
+      const maxBatch = this.maxBatchOf(head.model);
+      const window = this.windowOf(head.model);
+      if (head.key && window > 0 && maxBatch > 1) {
         const waited = performance.now() - head.enqueuedMs;
         const same = this.queue.filter((w) => w.key === head.key).length;
-        if (same < this.options.maxBatch && waited < this.options.batchWindowMs) {
+        if (same < maxBatch && waited < window) {
           this.windowTimer ??= setTimeout(() => {
             this.windowTimer = undefined;
             this.pump();
-          }, this.options.batchWindowMs - waited);
+          }, window - waited);
           fleetMetrics().setQueueDepth(QUEUE, this.queue.length);
           return;
         }
@@ -164,10 +166,20 @@ export class Scheduler {
     }
   }
 
+  /** A model's own batching limits (set at push) win over the worker's. */
+  private maxBatchOf(model: HostedModel): number {
+    return model.ref.maxBatch || this.options.maxBatch;
+  }
+
+  private windowOf(model: HostedModel): number {
+    return model.ref.batchWindowMs ?? this.options.batchWindowMs;
+  }
+
   private takeBatch(head: WorkItem): WorkItem[] {
-    if (!head.key || this.options.maxBatch <= 1) return this.queue.splice(0, 1);
+    const maxBatch = this.maxBatchOf(head.model);
+    if (!head.key || maxBatch <= 1) return this.queue.splice(0, 1);
     const batch: WorkItem[] = [];
-    for (let i = 0; i < this.queue.length && batch.length < this.options.maxBatch;) {
+    for (let i = 0; i < this.queue.length && batch.length < maxBatch;) {
       if (this.queue[i].key === head.key) batch.push(...this.queue.splice(i, 1));
       else i++;
     }

@@ -1,7 +1,7 @@
 // `onnxfleet models push FILE --name N [--version V]` and `onnxfleet models list`: model files in the cluster's
 // Object Store, content-addressed by sha256.
 import { Command } from 'commander';
-import { positiveInt } from '../arguments.js';
+import { nonNegativeInt, positiveInt } from '../arguments.js';
 import { clusterCommand, withClient, type ClusterFlags } from '../cluster.js';
 import { textTable } from '../format.js';
 
@@ -12,7 +12,14 @@ function formatBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
-type PushFlags = ClusterFlags & { name: string; version: string; stages?: number; replicas?: number };
+type PushFlags = ClusterFlags & {
+  name: string;
+  version: string;
+  stages?: number;
+  replicas?: number;
+  maxBatch?: number;
+  batchWindowMs?: number;
+};
 
 async function push(file: string, flags: PushFlags): Promise<void> {
   await withClient(flags, async (client) => {
@@ -21,6 +28,8 @@ async function push(file: string, flags: PushFlags): Promise<void> {
       version: flags.version,
       stages: flags.stages,
       replicas: flags.replicas,
+      maxBatch: flags.maxBatch,
+      batchWindowMs: flags.batchWindowMs,
     });
     console.log(`pushed ${ref.name} version ${ref.version}: ${formatBytes(ref.size)}, sha256 ${ref.sha256}`);
   });
@@ -69,6 +78,16 @@ export function modelsCommand(): Command {
         '--replicas <n>',
         'workers that host it (default: by demand, at least 2 where possible)',
         positiveInt,
+      )
+      .option(
+        '--max-batch <n>',
+        'largest batch workers form for this model (default: the worker setting)',
+        positiveInt,
+      )
+      .option(
+        '--batch-window-ms <ms>',
+        'how long workers wait for requests to batch with (default: the worker setting)',
+        nonNegativeInt,
       )
       .action(push),
   );

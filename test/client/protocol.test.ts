@@ -162,6 +162,8 @@ test('JobRequest, JobResult, JobEvent, BlobRef, ModelRef and WorkerInfo round-tr
     fileName: 'm.onnx',
     stages: 2,
     replicas: 3,
+    maxBatch: 4,
+    batchWindowMs: 0,
   };
   t.deepEqual(modelRefCodec.decode(modelRefCodec.encode(ref)), ref);
   const info = workerInfoCodec.decode(

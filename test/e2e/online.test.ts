@@ -55,6 +55,30 @@ it('concurrent requests are batched into one run and split back correctly', asyn
   }
 });
 
+it('a model pushed with its own --max-batch 1 is never batched, whatever the worker allows', async (t) => {
+  const prefix = 'perbatch';
+  const c = await cluster.connect({ prefix });
+  await c.pushModel(cluster.modelPath, { name: MODEL, maxBatch: 1 });
+  const w = await cluster.worker([
+    '--prefix',
+    prefix,
+    '--threads',
+    '1',
+    '--max-batch',
+    '8',
+    '--batch-window-ms',
+    '20',
+  ]);
+  const replies = await Promise.all(
+    Array.from({ length: 12 }, (_, i) => c.inferWithInfo(MODEL, demoInput(700 + i), { timeoutMs: 30_000 })),
+  );
+  t.deepEqual(
+    replies.map((r) => r.info.batchSize),
+    replies.map(() => 1),
+  );
+  await w.stop();
+});
+
 it('bad input gets the right error code and the worker keeps serving', async (t) => {
   const c = cluster.client;
   const wrongType = { images: new Tensor('int32', new Int32Array(3 * 32 * 32), [1, 3, 32, 32]) };
