@@ -3,6 +3,7 @@
 // succeed end as FAILED results instead of retrying forever.
 import test from 'ava';
 import { BadInputError, Tensor, type FleetClient } from '../../client/index.js';
+import { jobEventCodec } from '../../protocol/index.js';
 import { natsServerAvailable } from '../helpers/nats-server.js';
 import { Cluster, demoInput, MODEL, maxAbsDiff } from './cluster.js';
 
@@ -98,23 +99,35 @@ it('a job whose worker dies on every attempt ends FAILED after max attempts', as
   ];
   const ids: string[] = [];
   for (let i = 0; i < 40; i++) ids.push(await client.submitJob(MODEL, demoInput(i, 64)));
-  const first = await cluster.worker(args);
-  // Kill it while it holds jobs (delivered, not acknowledged): those come back as attempt 2 > --max-attempts 1.
-  const jsm = await client.connection.manager();
-  const held = async () =>
-    (
-      await jsm.consumers.info(
-        client.connection.names.jobsStream,
-        client.connection.names.jobsConsumer(MODEL),
-      )
-    ).num_ack_pending;
-  while ((await storedResults(client)) < 2 || (await held()) < 1) await new Promise((r) => setTimeout(r, 5));
+  // Kill it the moment it starts running a job (its RUNNING event), well before that job's result can be
+  // stored: the job comes back as attempt 2 > --max-attempts 1.
+  const names = client.connection.names;
+  let killedDuring: string | undefined;
+  let firstWorker: Awaited<ReturnType<typeof cluster.worker>> | undefined;
+  let started = 0;
+  const killed = new Promise<void>((resolve) => {
+    client.connection.nc.subscribe(`${names.prefix}.events.job.*`, {
+      callback: (_e, m) => {
+        const ev = jobEventCodec.decode(m.data);
+        if (ev.state !== 'RUNNING' || killedDuring || !firstWorker || ++started < 3) return;
+        killedDuring = ev.jobId;
+        firstWorker.proc.kill('SIGKILL');
+        resolve();
+      },
+    });
+  });
+  firstWorker = await cluster.worker(args);
+  await killed;
+  const first = firstWorker;
   await first.kill();
   await cluster.worker(args);
   const outcomes = await Promise.all(ids.map((id) => client.watchJob(id, { timeoutMs: 120_000 })));
   t.is(await storedResults(client), ids.length);
   const failed = outcomes.filter((o) => o.state === 'FAILED');
-  t.true(failed.length > 0, 'jobs held by the killed worker failed');
+  t.true(
+    failed.some((f) => f.jobId === killedDuring),
+    `the job running when its worker was killed (${killedDuring}) failed`,
+  );
   for (const f of failed) t.regex(f.error!.message, /gave up after 1 deliveries/);
   t.is(failed.length + outcomes.filter((o) => o.state === 'SUCCEEDED').length, ids.length);
 });
