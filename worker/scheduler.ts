@@ -108,7 +108,9 @@ export class Scheduler {
         outputs,
         deadlineUnixMs,
         enqueuedMs: performance.now(),
-        key: model.batchable ? `${model.ref.sha256}/${outputs.join(',')}/${batchKey(feeds)}` : '',
+        key: model.batchable
+          ? `${model.name}@${model.ref.sha256}/${outputs.join(',')}/${batchKey(feeds)}`
+          : '',
         rows: first?.dims[0] ?? 1,
         context: options.context ?? ROOT_CONTEXT,
         resolve,
@@ -127,26 +129,41 @@ export class Scheduler {
   private pump(): void {
     while (this.running < this.pool.threads && this.queue.length) {
       this.dropExpired();
-      const head = this.queue[0];
-      if (!head) break;
-      const maxBatch = this.maxBatchOf(head.model);
-      const window = this.windowOf(head.model);
-      if (head.key && window > 0 && maxBatch > 1) {
-        const waited = performance.now() - head.enqueuedMs;
-        const same = this.queue.filter((w) => w.key === head.key).length;
-        if (same < maxBatch && waited < window) {
-          this.windowTimer ??= setTimeout(() => {
-            this.windowTimer = undefined;
-            this.pump();
-          }, window - waited);
-          fleetMetrics().setQueueDepth(QUEUE, this.queue.length);
-          return;
-        }
-      }
-      this.dispatch(this.takeBatch(head));
+      const next = this.nextReady();
+      if (!next) break;
+      this.dispatch(this.takeBatch(next));
     }
     fleetMetrics().setQueueDepth(QUEUE, this.queue.length);
     this.checkIdle();
+  }
+
+  /**
+   * The oldest request that may run now: one that does not batch, or whose batch is full or has waited its
+   * model's window. Requests still waiting for batch-mates never hold up others queued behind them; when all
+   * are waiting, a timer wakes the pump at the earliest window's end.
+   */
+  private nextReady(): WorkItem | undefined {
+    const now = performance.now();
+    let wakeInMs = Number.POSITIVE_INFINITY;
+    const seen = new Set<string>();
+    for (const w of this.queue) {
+      if (w.key && seen.has(w.key)) continue;
+      const maxBatch = this.maxBatchOf(w.model);
+      const window = this.windowOf(w.model);
+      if (!w.key || window <= 0 || maxBatch <= 1) return w;
+      seen.add(w.key);
+      const waited = now - w.enqueuedMs;
+      const same = this.queue.reduce((n, x) => n + (x.key === w.key ? 1 : 0), 0);
+      if (same >= maxBatch || waited >= window) return w;
+      wakeInMs = Math.min(wakeInMs, window - waited);
+    }
+    if (Number.isFinite(wakeInMs) && !this.windowTimer) {
+      this.windowTimer = setTimeout(() => {
+        this.windowTimer = undefined;
+        this.pump();
+      }, wakeInMs);
+    }
+    return undefined;
   }
 
   private dropExpired(): void {
@@ -177,7 +194,7 @@ export class Scheduler {
 
   private takeBatch(head: WorkItem): WorkItem[] {
     const maxBatch = this.maxBatchOf(head.model);
-    if (!head.key || maxBatch <= 1) return this.queue.splice(0, 1);
+    if (!head.key || maxBatch <= 1) return this.queue.splice(this.queue.indexOf(head), 1);
     const batch: WorkItem[] = [];
     for (let i = 0; i < this.queue.length && batch.length < maxBatch;) {
       if (this.queue[i].key === head.key) batch.push(...this.queue.splice(i, 1));

@@ -79,6 +79,35 @@ it('a model pushed with its own --max-batch 1 is never batched, whatever the wor
   await w.stop();
 });
 
+it('a request waiting out its batching window does not hold up another model behind it', async (t) => {
+  const prefix = 'hol';
+  const c = await cluster.connect({ prefix });
+  await c.pushModel(cluster.modelPath, { name: 'slow_window', batchWindowMs: 1500 });
+  await c.pushModel(cluster.modelPath, { name: 'no_window', batchWindowMs: 0 });
+  const w = await cluster.worker([
+    '--prefix',
+    prefix,
+    '--threads',
+    '1',
+    '--models',
+    'slow_window,no_window',
+    '--max-batch',
+    '8',
+  ]);
+  const start = performance.now();
+  const waiting = c
+    .infer('slow_window', demoInput(1), { timeoutMs: 30_000 })
+    .then(() => performance.now() - start);
+  await new Promise((r) => setTimeout(r, 100));
+  const t0 = performance.now();
+  await c.infer('no_window', demoInput(2), { timeoutMs: 30_000 });
+  const passedMs = performance.now() - t0;
+  const windowMs = await waiting;
+  t.true(passedMs < 1000, `the other model answered in ${passedMs.toFixed(0)} ms`);
+  t.true(windowMs >= 1400, `the windowed request waited for batch-mates (${windowMs.toFixed(0)} ms)`);
+  await w.stop();
+});
+
 it('bad input gets the right error code and the worker keeps serving', async (t) => {
   const c = cluster.client;
   const wrongType = { images: new Tensor('int32', new Int32Array(3 * 32 * 32), [1, 3, 32, 32]) };
