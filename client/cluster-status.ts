@@ -1,6 +1,7 @@
 // A snapshot of the cluster for `onnxfleet status`: workers (presence), models (index), placement and the
 // depth of every durable-job queue.
 import {
+  isStageModelName,
   modelPlacementCodec,
   workerInfoCodec,
   type ModelPlacement,
@@ -8,6 +9,7 @@ import {
   type WorkerInfo,
 } from '../protocol/index.js';
 import type { FleetConnection } from './connection.js';
+import { kvEntries } from './kv-entries.js';
 import { listModels } from './models.js';
 
 export interface QueueDepth {
@@ -27,32 +29,30 @@ export interface ClusterStatus {
 
 export async function clusterStatus(conn: FleetConnection): Promise<ClusterStatus> {
   const names = conn.names;
-  const workers: WorkerInfo[] = [];
-  const wkv = await conn.kv(names.workersBucket);
-  for await (const key of await wkv.keys()) {
-    const e = await wkv.get(key);
-    if (e?.operation === 'PUT' && e.value.byteLength) workers.push(workerInfoCodec.decode(e.value));
-  }
-  const placements: ModelPlacement[] = [];
-  const pkv = await conn.kv(names.placementBucket);
-  for await (const key of await pkv.keys()) {
-    const e = await pkv.get(key);
-    if (e?.operation === 'PUT' && e.value.byteLength) placements.push(modelPlacementCodec.decode(e.value));
-  }
+  const workers = [...(await kvEntries(await conn.kv(names.workersBucket), workerInfoCodec.decode)).values()];
+  const placements = [
+    ...(await kvEntries(await conn.kv(names.placementBucket), modelPlacementCodec.decode)).values(),
+  ];
+  const queues = await jobQueueDepths(conn);
+  return {
+    workers: workers.sort((a, b) => a.workerId.localeCompare(b.workerId)),
+    models: (await listModels(conn)).filter((m) => !isStageModelName(m.name)),
+    placements: placements.sort((a, b) => a.model.localeCompare(b.model)),
+    queues,
+  };
+}
+
+/** Durable jobs waiting and running, per model consumer (empty before the first job stream exists). */
+export async function jobQueueDepths(conn: FleetConnection): Promise<QueueDepth[]> {
   const queues: QueueDepth[] = [];
   try {
     const jsm = await conn.manager();
-    for await (const c of jsm.consumers.list(names.jobsStream)) {
+    for await (const c of jsm.consumers.list(conn.names.jobsStream)) {
       const model = (c.config.filter_subject ?? '').split('.').pop() ?? c.name;
       queues.push({ model, pending: c.num_pending, running: c.num_ack_pending });
     }
   } catch {
     /* no jobs stream yet */
   }
-  return {
-    workers: workers.sort((a, b) => a.workerId.localeCompare(b.workerId)),
-    models: (await listModels(conn)).filter((m) => !/--stage-\d+-of-\d+$/.test(m.name)),
-    placements: placements.sort((a, b) => a.model.localeCompare(b.model)),
-    queues,
-  };
+  return queues;
 }

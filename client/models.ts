@@ -11,6 +11,7 @@ import {
   type ModelRef,
 } from '../protocol/index.js';
 import type { FleetConnection } from './connection.js';
+import { kvEntries } from './kv-entries.js';
 
 export interface PushOptions {
   name: string;
@@ -91,15 +92,12 @@ export async function resolveModel(
 
 /** Every name.version in the index (without the latest aliases). */
 export async function listModels(conn: FleetConnection): Promise<ModelRef[]> {
-  const index = await conn.modelIndex();
-  const out: ModelRef[] = [];
-  for await (const key of await index.keys()) {
-    if (key.endsWith('.latest')) continue;
-    const entry = await index.get(key);
-    if (entry && entry.operation === 'PUT' && entry.value.byteLength)
-      out.push(modelRefCodec.decode(entry.value));
-  }
-  return out.sort((a, b) => a.name.localeCompare(b.name) || a.pushedUnixMs - b.pushedUnixMs);
+  const refs = await kvEntries(
+    await conn.modelIndex(),
+    modelRefCodec.decode,
+    (key) => !key.endsWith('.latest'),
+  );
+  return [...refs.values()].sort((a, b) => a.name.localeCompare(b.name) || a.pushedUnixMs - b.pushedUnixMs);
 }
 
 /**

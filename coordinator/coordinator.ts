@@ -3,8 +3,14 @@
 // dead workers, and runs batch jobs. It is never in the path of a request, and all its state lives in NATS
 // (KV buckets and streams), so a restart loses nothing: the next round reads what the last one wrote.
 import { pino, type Logger } from 'pino';
+import { jobQueueDepths } from '../client/cluster-status.js';
 import { FleetConnection } from '../client/connection.js';
-import { modelPlacementCodec, type ModelPlacement, type WorkerInfo } from '../protocol/index.js';
+import {
+  isStageModelName,
+  modelPlacementCodec,
+  type ModelPlacement,
+  type WorkerInfo,
+} from '../protocol/index.js';
 import { fleetMetrics } from '../observability/index.js';
 import { BatchManager } from './batch/index.js';
 import { currentPlacements, latestModels, liveWorkers } from './cluster-view.js';
@@ -120,14 +126,8 @@ export class Coordinator {
 
   /** Durable jobs waiting per model, for dashboards and autoscaling on queue depth. */
   private async recordQueueDepths(): Promise<void> {
-    try {
-      const jsm = await this.conn.manager();
-      for await (const c of jsm.consumers.list(this.conn.names.jobsStream)) {
-        const model = (c.config.filter_subject ?? '').split('.').pop() ?? c.name;
-        fleetMetrics().setQueueDepth(`jobs:${model}`, c.num_pending + c.num_ack_pending);
-      }
-    } catch {
-      /* no jobs stream yet */
+    for (const q of await jobQueueDepths(this.conn)) {
+      fleetMetrics().setQueueDepth(`jobs:${q.model}`, q.pending + q.running);
     }
   }
 
@@ -137,7 +137,7 @@ export class Coordinator {
     const totals = new Map<string, number>();
     for (const w of workers) {
       for (const m of w.models) {
-        const model = m.name.includes('--stage-') ? undefined : m.name;
+        const model = isStageModelName(m.name) ? undefined : m.name;
         if (model) totals.set(model, (totals.get(model) ?? 0) + m.requests);
       }
     }

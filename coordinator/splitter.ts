@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { FleetConnection } from '../client/connection.js';
 import { fetchModel, pushModel, resolveModel } from '../client/models.js';
-import { stageModelName } from './cluster-view.js';
+import { stageModelName } from '../protocol/index.js';
 import type { CoordinatorOptions } from './options.js';
 import { engineFusionGroups, partitionModel } from './partition/index.js';
 import type { ModelRecord, StagePlan } from './placement-policy.js';

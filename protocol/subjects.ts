@@ -106,3 +106,12 @@ export function checkJobId(id: string): string {
   }
   return id;
 }
+
+/** Index name of stage k of K of a model (the coordinator pushes these; users never address them). */
+export function stageModelName(model: string, k: number, count: number): string {
+  return `${model}--stage-${k}-of-${count}`;
+}
+
+export function isStageModelName(name: string): boolean {
+  return /--stage-\d+-of-\d+$/.test(name);
+}

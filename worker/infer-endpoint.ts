@@ -15,6 +15,7 @@ import {
   serviceStatus,
   tensorFromWire,
   tensorToWire,
+  type FleetError,
   type WireTensor,
 } from '../protocol/index.js';
 import type { WorkerContext } from './context.js';
@@ -114,15 +115,23 @@ async function serveInfer(ctx: WorkerContext, model: HostedModel, msg: ServiceMs
     const fe = asFleetError(e, { model: model.name, workerId: ctx.workerId });
     request.fail(fe, fe.code);
     if (fe.code === 'INTERNAL') ctx.log.error({ err: e, model: model.name }, 'infer failed');
-    const body = inferResponseCodec.encode({
-      outputs: [],
-      error: errorToWire(fe),
-      workerId: ctx.workerId,
-      requestId,
-    });
-    // Header values cannot hold newlines; the full message is in the body.
-    msg.respondError(serviceStatus(fe.code), fe.message.replace(/\s+/g, ' ').slice(0, 200), body);
+    respondFailure(ctx, msg, fe, requestId);
   }
+}
+
+/**
+ * Answers a request with a typed error: the InferResponse carries the code and full message, and the service
+ * API's error headers carry an HTTP-like status so $SRV.STATS counts errors by kind.
+ */
+export function respondFailure(ctx: WorkerContext, msg: ServiceMsg, fe: FleetError, requestId: string): void {
+  const body = inferResponseCodec.encode({
+    outputs: [],
+    error: errorToWire(fe),
+    workerId: ctx.workerId,
+    requestId,
+  });
+  // Header values cannot hold newlines; the full message is in the body.
+  msg.respondError(serviceStatus(fe.code), fe.message.replace(/\s+/g, ' ').slice(0, 200), body);
 }
 
 /** Answers a request with its outputs (through the Object Store when they exceed max_payload). */

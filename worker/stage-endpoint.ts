@@ -15,17 +15,14 @@ import {
   BadMessageError,
   DeadlineExceededError,
   UnavailableError,
-  errorToWire,
   inferRequestCodec,
-  inferResponseCodec,
   InternalError,
-  serviceStatus,
   tensorToWire,
   HEADERS,
 } from '../protocol/index.js';
 import type { WorkerContext } from './context.js';
 import type { HostedModel } from './hosted-model.js';
-import { feedsFromWire, respondOutputs } from './infer-endpoint.js';
+import { feedsFromWire, respondFailure, respondOutputs } from './infer-endpoint.js';
 
 import { RequestSpan } from './request-span.js';
 import { injectContext } from '../observability/index.js';
@@ -193,12 +190,6 @@ async function serveStage(
     request.fail(fe, fe.code);
     if (fe.code === 'INTERNAL')
       ctx.log.error({ err: e, model: role.model, stage: role.index }, 'stage failed');
-    const body = inferResponseCodec.encode({
-      outputs: [],
-      error: errorToWire(fe),
-      workerId: ctx.workerId,
-      requestId,
-    });
-    msg.respondError(serviceStatus(fe.code), fe.message.replace(/\s+/g, ' ').slice(0, 200), body);
+    respondFailure(ctx, msg, fe, requestId);
   }
 }

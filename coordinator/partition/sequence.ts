@@ -6,17 +6,8 @@
 import { byteLength } from '../../engine/dtype.js';
 import type { Graph, Node, TensorData, ValueType } from '../../engine/ir/types.js';
 import { freeNames, subgraphsOf, topoOrder } from '../../engine/plan/build-plan.js';
+import { NONDETERMINISTIC_OPS } from '../../engine/optimizer/nondeterministic.js';
 import type { PreparedModel } from './prepare.js';
-
-/** Ops whose output is not a function of their inputs: never treated as constants. */
-const NONDETERMINISTIC = new Set([
-  'RandomNormal',
-  'RandomUniform',
-  'RandomNormalLike',
-  'RandomUniformLike',
-  'Multinomial',
-  'Bernoulli',
-]);
 
 export interface ValueSpan {
   name: string;
@@ -103,7 +94,7 @@ export function buildSequence(p: PreparedModel): GraphSequence {
   const isConst = (v: string) => g.initializers.has(v) || constProducer.has(v);
   order.forEach((n, i) => {
     const c =
-      !NONDETERMINISTIC.has(n.opType) &&
+      !NONDETERMINISTIC_OPS.has(n.opType) &&
       subgraphsOf(n).length === 0 &&
       n.inputs.filter(Boolean).every(isConst) &&
       n.outputs.some(Boolean);

@@ -3,18 +3,9 @@
 import { createHash } from 'node:crypto';
 import type { Attribute, Graph, Node, TensorData } from '../../ir/types.js';
 import { graphOutputNames, hasSubgraphs, namesUsedBySubgraphs } from '../graph-util.js';
+import { NONDETERMINISTIC_OPS } from '../nondeterministic.js';
 import type { Pass } from '../pass.js';
 
-/** Ops whose two calls with equal inputs may give different results. */
-const NONDETERMINISTIC = new Set([
-  'RandomNormal',
-  'RandomUniform',
-  'RandomNormalLike',
-  'RandomUniformLike',
-  'Multinomial',
-  'Bernoulli',
-  'Dropout',
-]);
 const MAX_SHARED_CONSTANT_BYTES = 1 << 16; // hashing large weights costs time and they are rarely repeated
 
 function tensorKey(t: TensorData): string {
@@ -76,7 +67,8 @@ export const eliminateCommonSubexpressions: Pass = {
     const dropped = new Set<Node>();
     for (const n of g.nodes) {
       n.inputs = n.inputs.map((i) => rename.get(i) ?? i);
-      if (NONDETERMINISTIC.has(n.opType) || hasSubgraphs(n) || n.outputs.some((o) => keep.has(o))) continue;
+      if (NONDETERMINISTIC_OPS.has(n.opType) || hasSubgraphs(n) || n.outputs.some((o) => keep.has(o)))
+        continue;
       const key = nodeKey(n);
       const twin = seen.get(key);
       if (!twin) {

@@ -2,22 +2,10 @@
 // initializers. Random and shape-from-data-only ops are left alone.
 import type { Node } from '../../ir/types.js';
 import { graphOutputNames, hasSubgraphs } from '../graph-util.js';
+import { NONDETERMINISTIC_OPS } from '../nondeterministic.js';
 import type { Pass } from '../pass.js';
 
-const NEVER_FOLD = new Set([
-  'RandomNormal',
-  'RandomUniform',
-  'RandomNormalLike',
-  'RandomUniformLike',
-  'Multinomial',
-  'Bernoulli',
-  'Dropout',
-  'If',
-  'Loop',
-  'Scan',
-  'SequenceEmpty',
-  'Optional',
-]);
+const NEVER_FOLD = new Set([...NONDETERMINISTIC_OPS, 'If', 'Loop', 'Scan', 'SequenceEmpty', 'Optional']);
 const MAX_FOLDED_ELEMENTS = 1 << 22; // do not turn a tiny model into a huge one
 
 export const foldConstants: Pass = {
